@@ -1,0 +1,1 @@
+"""Composition root and command line: builds the application from settings."""

@@ -1,0 +1,1 @@
+"""The booking domain: matches, waitlists, players and the rules between them."""

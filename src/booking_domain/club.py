@@ -1,0 +1,64 @@
+"""Club-wide settings (seed 004 §3.4 "RSVP policies"), one aggregate per club."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields, replace
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from booking_domain.errors import ValidationError
+from booking_domain.values import ClubPolicy
+
+CLUB_SETTINGS_ID = UUID("8b6f4e59-2d1c-4d8e-b4a7-2f1f3c9d0e11")
+_FLAGS = {
+    "block_unknown_players",
+    "enable_ringer_self_book",
+    "include_ringers_in_invites",
+    "rsvp_burst_guard_enabled",
+}
+_HOURS = {"tier_b_offset_hours", "tier_c_offset_hours"}
+
+
+class ClubSettings(Aggregate):
+    """The settings every match of the club follows; all policies off by default."""
+
+    @staticmethod
+    def create_id() -> UUID:
+        return CLUB_SETTINGS_ID
+
+    @classmethod
+    def create(cls, now: datetime) -> ClubSettings:
+        settings: ClubSettings = cls(timestamp=now)
+        return settings
+
+    @event("ClubSettingsCreated")
+    def __init__(self, *, timestamp: datetime) -> None:
+        self.policy = ClubPolicy()
+
+    def change(self, *, changes: dict[str, Any], actor: str, now: datetime) -> None:
+        """Apply the given settings; unknown names and wrong types are refused."""
+        known = {f.name for f in fields(ClubPolicy)}
+        for name, value in changes.items():
+            if name not in known:
+                raise ValidationError(name, "unknown setting")
+            if name in _FLAGS and not isinstance(value, bool):
+                raise ValidationError(name, "must be true or false")
+            if name in _HOURS and (
+                isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 24 * 14
+            ):
+                raise ValidationError(name, "must be a whole number of hours from 0 to 336")
+        merged = replace(self.policy, **changes)
+        if merged.tier_c_offset_hours < merged.tier_b_offset_hours:
+            raise ValidationError("tier_c_offset_hours", "must not be less than the Tier B offset")
+        actual = {k: v for k, v in changes.items() if asdict(self.policy)[k] != v}
+        if actual:
+            self._settings_changed(changes=actual, actor=actor, timestamp=now)
+
+    @event("ClubSettingsChanged")
+    def _settings_changed(
+        self, *, changes: dict[str, Any], actor: str, timestamp: datetime
+    ) -> None:
+        self.policy = replace(self.policy, **changes)

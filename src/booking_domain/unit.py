@@ -1,0 +1,80 @@
+"""One attempt at one command: the aggregates it loaded and the ones it created.
+
+The application runs a command's decision against a fresh ``Unit``, then saves
+every aggregate the unit touched in one atomic write. If another writer got
+there first (a version conflict), the attempt is thrown away and the command
+runs again on the new state: a conflict is retried, never lost, never doubled.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+
+from booking_domain.club import CLUB_SETTINGS_ID, ClubSettings
+from booking_domain.errors import NotFound
+from booking_domain.identity import PhoneNumber
+from booking_domain.match import Match
+from booking_domain.player import PhoneIndex, Player
+from booking_domain.values import ClubPolicy
+from booking_domain.waitlist import Waitlist
+
+if TYPE_CHECKING:
+    from eventsourcing.application import Application
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class Unit:
+    """The aggregates one command attempt works on, each loaded at most once."""
+
+    def __init__(self, app: Application[UUID]) -> None:
+        self._app = app
+        self._loaded: dict[UUID, Aggregate | None] = {}
+
+    def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        if aggregate_id not in self._loaded:
+            try:
+                found: Any = self._app.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                found = None
+            self._loaded[aggregate_id] = found
+        aggregate = self._loaded[aggregate_id]
+        return aggregate if isinstance(aggregate, cls) else None
+
+    def get(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
+        aggregate = self.find(cls, aggregate_id)
+        if aggregate is None:
+            raise NotFound(f"No such {what}.")
+        return aggregate
+
+    def add(self, aggregate: Aggregate) -> None:
+        self._loaded[aggregate.id] = aggregate
+
+    def match(self, match_id: UUID) -> Match:
+        return self.get(Match, match_id, "match")
+
+    def waitlist(self, match_id: UUID) -> Waitlist:
+        return self.get(Waitlist, Waitlist.id_for(match_id), "waitlist")
+
+    def player(self, player_id: UUID) -> Player:
+        return self.get(Player, player_id, "player")
+
+    def player_by_phone(self, phone: PhoneNumber) -> Player | None:
+        index = self.find(PhoneIndex, PhoneIndex.id_for(phone.e164))
+        if index is None or index.player_id is None:
+            return None
+        return self.find(Player, index.player_id)
+
+    def settings(self) -> ClubSettings | None:
+        return self.find(ClubSettings, CLUB_SETTINGS_ID)
+
+    def policy(self) -> ClubPolicy:
+        settings = self.settings()
+        return settings.policy if settings else ClubPolicy()
+
+    def touched(self) -> list[Aggregate]:
+        return [a for a in self._loaded.values() if a is not None and a.pending_events]

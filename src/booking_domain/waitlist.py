@@ -1,0 +1,371 @@
+"""The Waitlist aggregate: one FIFO queue per match, and the offers made from it.
+
+Positions are the queue order, 1..k, with no gaps (invariant 2). Offers are
+issued in batches to the head of the queue (seed 004 §4); a claimed offer takes
+its player out of the queue, the others keep their places. Ended offers leave
+only their outcome on the queue entry, so the aggregate does not grow with the
+match's history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from booking_domain.errors import InvalidTransition, NoOffer, OfferExpired
+from booking_domain.values import OfferOutcome
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """A waiting player.
+
+    ``bumped``: demoted by a capacity cut, first back when capacity rises.
+    ``passed``: offered a place in the current round and let it lapse; the round's
+    cascade moves on to the next players (seed 004 §4 "auto-cascade").
+    ``last_offer``/``last_offer_reason``: how their latest offer ended.
+    ``cart``: what a court-slot request asked for (seed 002), kept with the entry.
+    """
+
+    player_id: UUID
+    joined_at: datetime
+    bumped: bool = False
+    passed: bool = False
+    last_offer: str | None = None
+    last_offer_reason: str | None = None
+    cart: dict[str, Any] | None = field(default=None, compare=True)
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A time-limited right for one waiting player to take a freed place."""
+
+    offer_id: UUID
+    player_id: UUID
+    batch: int
+    issued_at: datetime
+    expires_at: datetime
+
+
+class Waitlist(Aggregate):
+    """The queue and offers of one match (domain.md, "Aggregates")."""
+
+    @staticmethod
+    def create_id(match_id: UUID) -> UUID:
+        """Each match has exactly one waitlist, found from the match id."""
+        return uuid5(match_id, "waitlist")
+
+    @classmethod
+    def id_for(cls, match_id: UUID) -> UUID:
+        return cls.create_id(match_id)
+
+    @classmethod
+    def open_for(cls, match_id: UUID, now: datetime) -> Waitlist:
+        waitlist: Waitlist = cls(match_id=match_id, timestamp=now)
+        return waitlist
+
+    @event("WaitlistOpened")
+    def __init__(self, *, match_id: UUID, timestamp: datetime) -> None:
+        self.match_id = match_id
+        self.queue: list[QueueEntry] = []
+        self.offers: list[Offer] = []
+        self.batches_issued = 0
+
+    # ----------------------------------------------------------------- queries
+
+    def __contains__(self, player_id: object) -> bool:
+        return any(e.player_id == player_id for e in self.queue)
+
+    @property
+    def size(self) -> int:
+        # Not __len__: an empty aggregate must not be falsy (the library tests truth).
+        return len(self.queue)
+
+    def position_of(self, player_id: UUID) -> int | None:
+        for index, entry in enumerate(self.queue, start=1):
+            if entry.player_id == player_id:
+                return index
+        return None
+
+    def _position(self, player_id: UUID) -> int:
+        position = self.position_of(player_id)
+        assert position is not None, "checked by the caller"
+        return position
+
+    def entry_of(self, player_id: UUID) -> QueueEntry | None:
+        position = self.position_of(player_id)
+        return self.queue[position - 1] if position else None
+
+    def open_offer_for(self, player_id: UUID) -> Offer | None:
+        return next((o for o in self.offers if o.player_id == player_id), None)
+
+    def candidates(self) -> list[UUID]:
+        """Who the next offers go to: queue order, skipping open offers and passed players."""
+        offered = {o.player_id for o in self.offers}
+        return [e.player_id for e in self.queue if not e.passed and e.player_id not in offered]
+
+    def blocks_direct_booking(self) -> bool:
+        """Someone in the queue still has a claim on free places (FIFO fairness).
+
+        Once every waiting player has let an offer lapse this round, free places
+        are open to anyone (seed 004: "otherwise the place is open to anyone").
+        """
+        return any(not e.passed for e in self.queue)
+
+    def bumped_players(self) -> list[UUID]:
+        return [e.player_id for e in self.queue if e.bumped]
+
+    def offers_due(self, now: datetime) -> list[Offer]:
+        return [o for o in self.offers if o.expires_at <= now]
+
+    # ------------------------------------------------------------------ queue
+
+    def join(
+        self,
+        *,
+        player_id: UUID,
+        source: str,
+        now: datetime,
+        cart: dict[str, Any] | None = None,
+    ) -> None:
+        """Join the back of the queue; joining twice changes nothing."""
+        if player_id in self:
+            return
+        self._joined_waitlist(
+            player_id=player_id,
+            position=len(self.queue) + 1,
+            source=source,
+            cart=cart,
+            timestamp=now,
+        )
+
+    @event("JoinedWaitlist")
+    def _joined_waitlist(
+        self,
+        *,
+        player_id: UUID,
+        position: int,
+        source: str,
+        cart: dict[str, Any] | None,
+        timestamp: datetime,
+    ) -> None:
+        self.queue.append(QueueEntry(player_id, timestamp, cart=cart))
+
+    def leave(self, *, player_id: UUID, reason: str, actor: str, now: datetime) -> None:
+        """Leave the queue; an open offer ends as declined (the player said no)."""
+        if player_id not in self:
+            return
+        offer = self.open_offer_for(player_id)
+        if offer is not None:
+            self._offer_declined(
+                offer_id=offer.offer_id,
+                player_id=player_id,
+                batch=offer.batch,
+                reason=reason,
+                timestamp=now,
+            )
+        self._left_waitlist(
+            player_id=player_id,
+            position=self._position(player_id),
+            reason=reason,
+            actor=actor,
+            timestamp=now,
+        )
+
+    @event("LeftWaitlist")
+    def _left_waitlist(
+        self, *, player_id: UUID, position: int, reason: str, actor: str, timestamp: datetime
+    ) -> None:
+        self._remove(player_id)
+
+    def bump_to_head(self, *, player_ids: Sequence[UUID], reason: str, now: datetime) -> None:
+        """Demoted players go to the head, in their original order (seed 004 §1)."""
+        if not player_ids:
+            return
+        if any(p in self for p in player_ids):
+            raise InvalidTransition("A demoted player is already queued.")
+        self._players_bumped(player_ids=list(player_ids), reason=reason, timestamp=now)
+
+    @event("PlayersBumped")
+    def _players_bumped(self, *, player_ids: list[UUID], reason: str, timestamp: datetime) -> None:
+        head = [QueueEntry(p, timestamp, bumped=True) for p in player_ids]
+        self.queue[:0] = head
+
+    def reinstate(self, *, player_id: UUID, now: datetime) -> None:
+        """A bumped player leaves the queue because their place came back."""
+        entry = self.entry_of(player_id)
+        if entry is None or not entry.bumped:
+            raise InvalidTransition("Only a bumped player can be reinstated.")
+        offer = self.open_offer_for(player_id)
+        if offer is not None:
+            self._supersede(offer, "reinstated", now)
+        self._bumped_player_reinstated(player_id=player_id, timestamp=now)
+
+    @event("BumpedPlayerReinstated")
+    def _bumped_player_reinstated(self, *, player_id: UUID, timestamp: datetime) -> None:
+        self._remove(player_id)
+
+    def _remove(self, player_id: UUID) -> None:
+        self.queue = [e for e in self.queue if e.player_id != player_id]
+        self.offers = [o for o in self.offers if o.player_id != player_id]
+
+    def _mark(self, player_id: UUID, **changes: Any) -> None:
+        self.queue = [replace(e, **changes) if e.player_id == player_id else e for e in self.queue]
+
+    # ----------------------------------------------------------------- offers
+
+    def issue_offers(
+        self,
+        *,
+        player_ids: Sequence[UUID],
+        expires_at: datetime,
+        free_places: int,
+        reason: str,
+        now: datetime,
+    ) -> list[Offer]:
+        """Offer the freed place(s) to these players as one batch (seed 004 §7)."""
+        if not player_ids:
+            return []
+        for player_id in player_ids:
+            if player_id not in self or self.open_offer_for(player_id):
+                raise InvalidTransition("Offers go to queued players without an open offer.")
+        batch = self.batches_issued + 1
+        for player_id in player_ids:
+            self._offer_issued(
+                offer_id=uuid4(),
+                player_id=player_id,
+                batch=batch,
+                position=self._position(player_id),
+                expires_at=expires_at,
+                free_places=free_places,
+                reason=reason,
+                timestamp=now,
+            )
+        return self.offers[-len(player_ids) :]
+
+    @event("OfferIssued")
+    def _offer_issued(
+        self,
+        *,
+        offer_id: UUID,
+        player_id: UUID,
+        batch: int,
+        position: int,
+        expires_at: datetime,
+        free_places: int,
+        reason: str,
+        timestamp: datetime,
+    ) -> None:
+        self.batches_issued = max(self.batches_issued, batch)
+        self.offers.append(Offer(offer_id, player_id, batch, timestamp, expires_at))
+
+    def claim(self, *, player_id: UUID, now: datetime) -> Offer:
+        """Take the freed place with an open offer; the player leaves the queue."""
+        offer = self.open_offer_for(player_id)
+        if offer is None:
+            raise NoOffer()
+        if offer.expires_at <= now:
+            raise OfferExpired()
+        self._offer_claimed(
+            offer_id=offer.offer_id,
+            player_id=player_id,
+            batch=offer.batch,
+            position=self._position(player_id),
+            timestamp=now,
+        )
+        return offer
+
+    @event("OfferClaimed")
+    def _offer_claimed(
+        self, *, offer_id: UUID, player_id: UUID, batch: int, position: int, timestamp: datetime
+    ) -> None:
+        self._remove(player_id)
+
+    def claim_without_offer(self, *, player_id: UUID, why: str, now: datetime) -> None:
+        """First tap wins: instant-claim mode near kick-off, or a place open to anyone."""
+        if player_id not in self:
+            raise NoOffer()
+        self._claimed_without_offer(
+            player_id=player_id, position=self._position(player_id), why=why, timestamp=now
+        )
+
+    @event("ClaimedWithoutOffer")
+    def _claimed_without_offer(
+        self, *, player_id: UUID, position: int, why: str, timestamp: datetime
+    ) -> None:
+        self._remove(player_id)
+
+    def expire_due(self, *, now: datetime) -> list[Offer]:
+        """End every offer whose time is up; their players keep their places."""
+        due = self.offers_due(now)
+        for offer in due:
+            self._offer_expired(
+                offer_id=offer.offer_id,
+                player_id=offer.player_id,
+                batch=offer.batch,
+                expired_at=offer.expires_at,
+                timestamp=now,
+            )
+        return due
+
+    @event("OfferExpired")
+    def _offer_expired(
+        self,
+        *,
+        offer_id: UUID,
+        player_id: UUID,
+        batch: int,
+        expired_at: datetime,
+        timestamp: datetime,
+    ) -> None:
+        self.offers = [o for o in self.offers if o.offer_id != offer_id]
+        self._mark(
+            player_id,
+            passed=True,
+            last_offer=str(OfferOutcome.EXPIRED),
+            last_offer_reason="expired",
+        )
+
+    def supersede_all(self, *, reason: str, now: datetime) -> list[Offer]:
+        """End every open offer: the place went, or a new batch replaces them."""
+        ended = list(self.offers)
+        for offer in ended:
+            self._supersede(offer, reason, now)
+        return ended
+
+    def _supersede(self, offer: Offer, reason: str, now: datetime) -> None:
+        self._offer_superseded(
+            offer_id=offer.offer_id,
+            player_id=offer.player_id,
+            batch=offer.batch,
+            reason=reason,
+            timestamp=now,
+        )
+
+    @event("OfferSuperseded")
+    def _offer_superseded(
+        self, *, offer_id: UUID, player_id: UUID, batch: int, reason: str, timestamp: datetime
+    ) -> None:
+        self.offers = [o for o in self.offers if o.offer_id != offer_id]
+        self._mark(player_id, last_offer=str(OfferOutcome.SUPERSEDED), last_offer_reason=reason)
+
+    @event("OfferDeclined")
+    def _offer_declined(
+        self, *, offer_id: UUID, player_id: UUID, batch: int, reason: str, timestamp: datetime
+    ) -> None:
+        self.offers = [o for o in self.offers if o.offer_id != offer_id]
+        self._mark(player_id, last_offer=str(OfferOutcome.DECLINED), last_offer_reason=reason)
+
+    def close_round(self, *, reason: str, now: datetime) -> None:
+        """Start afresh: everyone waiting may be offered the next freed place."""
+        if any(e.passed for e in self.queue):
+            self._offer_round_closed(reason=reason, timestamp=now)
+
+    @event("OfferRoundClosed")
+    def _offer_round_closed(self, *, reason: str, timestamp: datetime) -> None:
+        self.queue = [replace(e, passed=False) if e.passed else e for e in self.queue]

@@ -1,0 +1,1 @@
+"""Process managers, clocks, timers and notification delivery."""

@@ -1,0 +1,1 @@
+"""Read models: projections of the booking events (issue: read models)."""

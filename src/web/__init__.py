@@ -1,0 +1,1 @@
+"""The thin web layer over the booking application (issue: web app)."""
