@@ -234,12 +234,13 @@ def change_capacity(
     old_capacity = match.capacity
     if not match.change_capacity(capacity=capacity, actor=actor, now=now):
         return
-    excess = match.places_taken - capacity
-    if excess > 0:
-        _shrink(match, waitlist, excess, now)
+    if capacity < old_capacity:
+        excess = match.places_taken - capacity
+        if excess > 0:
+            _shrink(match, waitlist, excess, now)
         fill_free_places(match, waitlist, now, when_full="capacity_reduced")
         return
-    for pid in waitlist.bumped_players() if capacity > old_capacity else []:
+    for pid in waitlist.bumped_players():
         if match.free_places <= 0:
             break
         waitlist.reinstate(player_id=pid, now=now)

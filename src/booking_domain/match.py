@@ -25,6 +25,11 @@ class Match(MatchSchedule):
     # ----------------------------------------------------------------- places
 
     @property
+    def _seq(self) -> int:
+        """Inside a mutator: the version of the event being applied."""
+        return self.version + 1
+
+    @property
     def places_taken(self) -> int:
         """IN + HELD + places reserved for dropouts in grace."""
         return self.roster.places_taken
@@ -56,7 +61,11 @@ class Match(MatchSchedule):
 
     @event("PlayerIn")
     def _player_in(self, *, player_id: UUID, source: str, via: str, timestamp: datetime) -> None:
-        self.roster.put(RosterEntry(player_id, Status.IN, timestamp, source, placed_at=timestamp))
+        self.roster.put(
+            RosterEntry(
+                player_id, Status.IN, timestamp, source, placed_at=timestamp, placed_seq=self._seq
+            )
+        )
 
     def admin_add(self, *, player_id: UUID, actor: str, now: datetime) -> None:
         """Manual add always works, even past capacity ("21/20") (seed 004 §7)."""
@@ -81,6 +90,7 @@ class Match(MatchSchedule):
                 timestamp,
                 "admin",
                 placed_at=timestamp,
+                placed_seq=self._seq,
                 admin_added=True,
             )
         )
@@ -212,7 +222,9 @@ class Match(MatchSchedule):
     def _dropout_finalised(
         self, *, player_id: UUID, reason: str, actor: str, timestamp: datetime
     ) -> None:
-        self.roster.update(player_id, grace_until=None, placed_at=None, admin_added=False)
+        self.roster.update(
+            player_id, grace_until=None, placed_at=None, placed_seq=0, admin_added=False
+        )
 
     # -------------------------------------------------------------- capacity
 
@@ -237,7 +249,7 @@ class Match(MatchSchedule):
         """The ``count`` most recent INs, in the order they took their places."""
         placed = sorted(
             self.roster.with_status(Status.IN),
-            key=lambda e: (e.placed_at or e.since, str(e.player_id)),
+            key=lambda e: (e.placed_at or e.since, e.placed_seq),
         )
         chosen = placed[-count:] if count > 0 else []
         return [e.player_id for e in chosen]
@@ -262,4 +274,8 @@ class Match(MatchSchedule):
 
     @event("PlayerReinstated")
     def _player_reinstated(self, *, player_id: UUID, timestamp: datetime) -> None:
-        self.roster.put(RosterEntry(player_id, Status.IN, timestamp, "system", placed_at=timestamp))
+        self.roster.put(
+            RosterEntry(
+                player_id, Status.IN, timestamp, "system", placed_at=timestamp, placed_seq=self._seq
+            )
+        )

@@ -15,8 +15,9 @@ from booking_domain.values import Status
 class RosterEntry:
     """One player's response, and whether they hold a place.
 
-    ``placed_at`` is when the player took their place (IN or HELD); capacity cuts
-    demote the latest first. ``grace_until`` is set while a dropout is in grace:
+    ``placed_at`` is when the player took their place (IN or HELD) and ``placed_seq``
+    the match version that placed them, which orders places taken in the same
+    instant; capacity cuts demote the latest first. ``grace_until`` is set while a dropout is in grace:
     the player has said OUT but the place is still theirs until then.
     """
 
@@ -25,6 +26,7 @@ class RosterEntry:
     since: datetime
     source: str
     placed_at: datetime | None = None
+    placed_seq: int = 0
     out_flexible: bool = False
     grace_until: datetime | None = None
     admin_added: bool = False

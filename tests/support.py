@@ -1,0 +1,149 @@
+"""Test support: building the application on each store, and a small club DSL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from uuid import UUID
+
+import psycopg
+
+from booking_domain.application import BookingApp, Done, Response
+from booking_domain.store import store_env
+from processes.clock import ManualClock
+
+#: A Monday morning; Europe/London is on UTC in November, which keeps times readable.
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+STORES = ("memory", "sqlite", "postgres")
+
+
+def phone(n: int) -> str:
+    """A valid UK mobile number, different for each n < 100000."""
+    return f"+4471234{n:05d}"
+
+
+@contextmanager
+def pg_schema() -> Iterator[str]:
+    """A fresh PostgreSQL schema for one test, dropped afterwards."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{name}"')
+    try:
+        yield name
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
+def pg_url(schema: str, **params: object) -> str:
+    extra = "".join(f"&{k}={v}" for k, v in params.items())
+    return f"{PG_URL}?schema={schema}{extra}"
+
+
+@contextmanager
+def booking_app(store: str, clock: ManualClock, tmp_path: Path, **pg_params: object) -> Iterator[BookingApp]:
+    """The application on the named store: memory, sqlite or postgres."""
+    if store == "memory":
+        app = BookingApp(store_env("memory", None), clock=clock)
+        yield app
+        app.close()
+    elif store == "sqlite":
+        app = BookingApp(store_env(None, tmp_path / "data"), clock=clock)
+        yield app
+        app.close()
+    elif store == "postgres":
+        with pg_schema() as schema:
+            app = BookingApp(store_env(pg_url(schema, **pg_params), None), clock=clock)
+            try:
+                yield app
+            finally:
+                app.close()
+    else:  # pragma: no cover
+        raise ValueError(store)
+
+
+@dataclass
+class Person:
+    player_id: UUID
+    name: str
+    phone: str
+
+
+@dataclass
+class Club:
+    """Makes players and matches with little ceremony, so tests read as stories."""
+
+    app: BookingApp
+    clock: ManualClock
+    people: dict[str, Person] = field(default_factory=dict)
+
+    def player(self, name: str, *, tier: str = "C", ringer: bool = False) -> Person:
+        number = phone(len(self.people) + 1)
+        pid = self.app.register_player(name=name, phone=number, tier=tier, is_ringer=ringer).value
+        person = Person(pid, name, number)
+        self.people[name] = person
+        return person
+
+    def players(self, *names: str, tier: str = "C") -> list[Person]:
+        return [self.player(n, tier=tier) for n in names]
+
+    def match(
+        self,
+        capacity: int = 10,
+        *,
+        kickoff_in: timedelta = timedelta(days=3),
+        invite_mode: str = "all",
+        tier_windows: dict[str, datetime | None] | None = None,
+        **options: object,
+    ) -> MatchHandle:
+        mid = self.app.schedule_match(
+            title="Tuesday 5-a-side",
+            kickoff_at=self.clock.now() + kickoff_in,
+            location="Hackney Marshes",
+            capacity=capacity,
+            **options,  # type: ignore[arg-type]
+        ).value
+        token = self.app.enable_booking(mid, invite_mode=invite_mode, tier_windows=tier_windows).value
+        return MatchHandle(self.app, mid, token)
+
+
+@dataclass
+class MatchHandle:
+    app: BookingApp
+    match_id: UUID
+    token: str
+
+    def say(self, who: Person, action: str, **kwargs: object) -> Done[Response]:
+        return self.app.respond(
+            match_id=self.match_id, token=self.token, phone=who.phone, action=action, **kwargs  # type: ignore[arg-type]
+        )
+
+    def claim(self, who: Person) -> Done[Response]:
+        return self.app.claim_offer(match_id=self.match_id, token=self.token, phone=who.phone)
+
+    @property
+    def match(self):  # noqa: ANN201 - the aggregate, for assertions
+        return self.app.get_match(self.match_id)
+
+    @property
+    def waitlist(self):  # noqa: ANN201
+        return self.app.get_waitlist(self.match_id)
+
+    def status(self, who: Person) -> str:
+        return str(self.match.status_of(who.player_id))
+
+    def queue(self) -> list[UUID]:
+        return [e.player_id for e in self.waitlist.queue]
+
+    def offered(self) -> list[UUID]:
+        return [o.player_id for o in self.waitlist.offers]
+
+    def tick(self) -> None:
+        """What the timers will do: finalise due dropouts, expire due offers."""
+        self.app.process_deadlines(self.match_id)
