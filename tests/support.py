@@ -47,7 +47,9 @@ def pg_url(schema: str, **params: object) -> str:
 
 
 @contextmanager
-def booking_app(store: str, clock: ManualClock, tmp_path: Path, **pg_params: object) -> Iterator[BookingApp]:
+def booking_app(
+    store: str, clock: ManualClock, tmp_path: Path, **pg_params: object
+) -> Iterator[BookingApp]:
     """The application on the named store: memory, sqlite or postgres."""
     if store == "memory":
         app = BookingApp(store_env("memory", None), clock=clock)
@@ -109,7 +111,9 @@ class Club:
             capacity=capacity,
             **options,  # type: ignore[arg-type]
         ).value
-        token = self.app.enable_booking(mid, invite_mode=invite_mode, tier_windows=tier_windows).value
+        token = self.app.enable_booking(
+            mid, invite_mode=invite_mode, tier_windows=tier_windows
+        ).value
         return MatchHandle(self.app, mid, token)
 
 
@@ -121,18 +125,22 @@ class MatchHandle:
 
     def say(self, who: Person, action: str, **kwargs: object) -> Done[Response]:
         return self.app.respond(
-            match_id=self.match_id, token=self.token, phone=who.phone, action=action, **kwargs  # type: ignore[arg-type]
+            match_id=self.match_id,
+            token=self.token,
+            phone=who.phone,
+            action=action,
+            **kwargs,  # type: ignore[arg-type]
         )
 
     def claim(self, who: Person) -> Done[Response]:
         return self.app.claim_offer(match_id=self.match_id, token=self.token, phone=who.phone)
 
     @property
-    def match(self):  # noqa: ANN201 - the aggregate, for assertions
+    def match(self):
         return self.app.get_match(self.match_id)
 
     @property
-    def waitlist(self):  # noqa: ANN201
+    def waitlist(self):
         return self.app.get_waitlist(self.match_id)
 
     def status(self, who: Person) -> str:

@@ -17,8 +17,8 @@ class RosterEntry:
 
     ``placed_at`` is when the player took their place (IN or HELD) and ``placed_seq``
     the match version that placed them, which orders places taken in the same
-    instant; capacity cuts demote the latest first. ``grace_until`` is set while a dropout is in grace:
-    the player has said OUT but the place is still theirs until then.
+    instant; capacity cuts demote the latest first. ``grace_until`` is set while a
+    dropout is in grace: the player has said OUT but the place is still theirs.
     """
 
     player_id: UUID

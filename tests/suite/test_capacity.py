@@ -8,8 +8,8 @@ import pytest
 
 from booking_domain.errors import InvalidTransition, ValidationError
 from booking_domain.values import Status
-from tests.support import Club
 from tests.suite.test_offers import full_game
+from tests.support import Club
 
 M = timedelta(minutes=1)
 
@@ -69,7 +69,7 @@ def test_capacity_must_be_sensible(club: Club) -> None:
 
 
 def test_manual_add_always_works_even_over_capacity(club: Club) -> None:
-    game, ins, queue = full_game(club, capacity=2, waiting=1)
+    game, _ins, queue = full_game(club, capacity=2, waiting=1)
     extra = club.player("Extra")
     club.app.add_player_to_match(game.match_id, extra.player_id)
     match = game.match

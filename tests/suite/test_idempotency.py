@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.support import Club, MatchHandle, Person
 from tests.suite.test_offers import full_game
+from tests.support import Club, MatchHandle, Person
 
 
 def _position(club: Club) -> int:

@@ -8,8 +8,8 @@ import pytest
 
 from booking_domain.errors import InvalidTransition, ValidationError
 from booking_domain.values import MatchState
-from tests.support import Club
 from tests.suite.test_offers import full_game
+from tests.support import Club
 
 H = timedelta(hours=1)
 

@@ -20,7 +20,9 @@ M = timedelta(minutes=1)
 H = timedelta(hours=1)
 
 
-def full_game(club: Club, capacity: int, waiting: int, **kw: object) -> tuple[MatchHandle, list[Person], list[Person]]:
+def full_game(
+    club: Club, capacity: int, waiting: int, **kw: object
+) -> tuple[MatchHandle, list[Person], list[Person]]:
     ins = club.players(*[f"In{i}" for i in range(capacity)])
     queue = club.players(*[f"Wait{i}" for i in range(waiting)])
     game = club.match(capacity=capacity, **kw)  # type: ignore[arg-type]
@@ -52,13 +54,15 @@ def test_flow_b_dropout_grace_top3_first_claim_wins(club: Club) -> None:
         game.claim(queue[0])
     with pytest.raises(SpotFilled):
         game.say(queue[2], "IN")
-    assert game.queue() == [queue[0].player_id, queue[2].player_id] + [p.player_id for p in queue[3:]]
+    assert game.queue() == [queue[0].player_id, queue[2].player_id] + [
+        p.player_id for p in queue[3:]
+    ]
     assert game.offered() == []
     assert game.match.booked == 4
 
 
 def test_changing_your_mind_within_grace_keeps_your_place(club: Club) -> None:
-    game, ins, queue = full_game(club, capacity=2, waiting=2)
+    game, ins, _queue = full_game(club, capacity=2, waiting=2)
     game.say(ins[0], "OUT")
     club.clock.advance(4 * M)
     game.say(ins[0], "IN")
@@ -99,7 +103,9 @@ def test_release_spot_now_skips_the_grace(club: Club) -> None:
     ("kickoff_in", "ttl"),
     [(3 * 24 * H, 240 * M), (10 * H, 60 * M), (2 * H, 30 * M), (40 * M, 25 * M)],
 )
-def test_offer_ttl_depends_on_time_to_kickoff(club: Club, kickoff_in: timedelta, ttl: timedelta) -> None:
+def test_offer_ttl_depends_on_time_to_kickoff(
+    club: Club, kickoff_in: timedelta, ttl: timedelta
+) -> None:
     game, ins, _ = full_game(club, capacity=1, waiting=1, kickoff_in=kickoff_in)
     game.say(ins[0], "OUT")
     club.app.release_spot(game.match_id, ins[0].player_id)
@@ -129,7 +135,7 @@ def test_expired_offers_cascade_to_the_next_players(club: Club) -> None:
 
 
 def test_a_lapsed_round_opens_the_place_to_anyone(club: Club) -> None:
-    game, ins, queue = full_game(club, capacity=1, waiting=2, kickoff_in=10 * H)
+    game, ins, _queue = full_game(club, capacity=1, waiting=2, kickoff_in=10 * H)
     stranger = club.player("Stranger")
     game.say(ins[0], "OUT")
     club.app.release_spot(game.match_id, ins[0].player_id)

@@ -54,7 +54,9 @@ def test_a_refused_registration_leaves_nothing_behind(app: BookingApp) -> None:
         ("Sam", "not a phone", InvalidPhone),
     ],
 )
-def test_bad_player_details_are_refused(app: BookingApp, name: str, phone: str, error: type) -> None:
+def test_bad_player_details_are_refused(
+    app: BookingApp, name: str, phone: str, error: type
+) -> None:
     with pytest.raises(error):
         app.register_player(name=name, phone=phone)
     assert app.recorder.max_notification_id() in (None, 0)

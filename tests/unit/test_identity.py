@@ -24,7 +24,9 @@ def test_phone_input_is_normalised_to_e164(raw: str, e164: str) -> None:
     assert PhoneNumber.parse(raw).e164 == e164
 
 
-@pytest.mark.parametrize("raw", ["", "   ", "hello", "123", "07123", "+44 7123 456789 123456789012345"])
+@pytest.mark.parametrize(
+    "raw", ["", "   ", "hello", "123", "07123", "+44 7123 456789 123456789012345"]
+)
 def test_nonsense_is_not_a_phone_number(raw: str) -> None:
     with pytest.raises(InvalidPhone):
         PhoneNumber.parse(raw)

@@ -35,7 +35,9 @@ H = timedelta(hours=1)
         (-10 * M, None),
     ],
 )
-def test_offer_ttl_follows_the_seed_table(to_kickoff: timedelta, expected: timedelta | None) -> None:
+def test_offer_ttl_follows_the_seed_table(
+    to_kickoff: timedelta, expected: timedelta | None
+) -> None:
     kickoff = START + to_kickoff
     assert policies.offer_ttl(kickoff, START) == expected
 
@@ -70,7 +72,8 @@ def test_grace_period_is_5_2_1_minutes(to_kickoff: timedelta, expected: timedelt
 
 
 @pytest.mark.parametrize(
-    ("free", "fanout", "expected"), [(0, 3, 0), (1, 3, 3), (2, 3, 4), (5, 3, 7), (1, 1, 1), (3, 1, 3)]
+    ("free", "fanout", "expected"),
+    [(0, 3, 0), (1, 3, 3), (2, 3, 4), (5, 3, 7), (1, 1, 1), (3, 1, 3)],
 )
 def test_top_n_is_free_places_plus_fanout_minus_one(free: int, fanout: int, expected: int) -> None:
     assert policies.offers_to_issue(free, fanout) == expected
@@ -108,8 +111,14 @@ def test_b_equal_to_c_is_the_two_window_flow() -> None:
 @pytest.mark.parametrize(
     ("given", "message"),
     [
-        ({"a_open_at": START + 5 * H, "b_open_at": START + 2 * H}, "Tier B cannot open before Tier A"),
-        ({"b_open_at": START + 5 * H, "c_open_at": START + 2 * H}, "Tier C cannot open before Tier B"),
+        (
+            {"a_open_at": START + 5 * H, "b_open_at": START + 2 * H},
+            "Tier B cannot open before Tier A",
+        ),
+        (
+            {"b_open_at": START + 5 * H, "c_open_at": START + 2 * H},
+            "Tier C cannot open before Tier B",
+        ),
         ({"c_open_at": START + 8 * 24 * H}, "every tier must open before kick-off"),
     ],
 )
