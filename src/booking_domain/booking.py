@@ -208,7 +208,7 @@ def _claim_for_queued(
         raise SpotFilled()
     if saying_in or match.free_places <= 0:
         # Their turn has not come: they stay where they are in the queue.
-        raise MatchFull(waitlist.position_of(pid) or waitlist.size + 1)
+        raise MatchFull(waitlist.position_of(pid) or waitlist.size + 1, already_queued=True)
     raise NoOffer()
 
 

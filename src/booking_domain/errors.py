@@ -100,12 +100,14 @@ class MatchFull(BookingError):
 
     code = "match_full"
 
-    def __init__(self, waitlist_position_if_joined: int) -> None:
-        super().__init__(
-            "Game is full. Join the waitlist as "
-            f"#{waitlist_position_if_joined} — first to claim gets in.",
-            waitlist_position_if_joined=waitlist_position_if_joined,
+    def __init__(self, waitlist_position_if_joined: int, *, already_queued: bool = False) -> None:
+        message = (
+            f"Game is full — you're #{waitlist_position_if_joined} on the waitlist."
+            if already_queued
+            else "Game is full. Join the waitlist as "
+            f"#{waitlist_position_if_joined} — first to claim gets in."
         )
+        super().__init__(message, waitlist_position_if_joined=waitlist_position_if_joined)
 
 
 class BookingClosed(BookingError):
