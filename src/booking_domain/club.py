@@ -36,6 +36,7 @@ class ClubSettings(Aggregate):
 
     @event("ClubSettingsCreated")
     def __init__(self, *, timestamp: datetime) -> None:
+        """The club's settings began, every policy off (seed 004 §3.4)."""
         self.policy = ClubPolicy()
 
     def change(self, *, changes: dict[str, Any], actor: str, now: datetime) -> None:
@@ -61,4 +62,5 @@ class ClubSettings(Aggregate):
     def _settings_changed(
         self, *, changes: dict[str, Any], actor: str, timestamp: datetime
     ) -> None:
+        """An admin changed club-wide settings; ``changes`` holds only what changed."""
         self.policy = replace(self.policy, **changes)

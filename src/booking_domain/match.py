@@ -61,6 +61,7 @@ class Match(MatchSchedule):
 
     @event("PlayerIn")
     def _player_in(self, *, player_id: UUID, source: str, via: str, timestamp: datetime) -> None:
+        """A player took a free place: directly, by claiming an offer, or by first tap."""
         self.roster.put(
             RosterEntry(
                 player_id, Status.IN, timestamp, source, placed_at=timestamp, placed_seq=self._seq
@@ -83,6 +84,7 @@ class Match(MatchSchedule):
     def _player_added_by_admin(
         self, *, player_id: UUID, over_capacity: bool, actor: str, timestamp: datetime
     ) -> None:
+        """An admin added a player by hand, over capacity if need be (seed 004 §7)."""
         self.roster.put(
             RosterEntry(
                 player_id,
@@ -108,6 +110,7 @@ class Match(MatchSchedule):
     def _player_out(
         self, *, player_id: UUID, out_flexible: bool, source: str, timestamp: datetime
     ) -> None:
+        """A player without a place said OUT (``out_flexible``: might be available later)."""
         self._set_unplaced(player_id, Status.OUT, source, timestamp, out_flexible=out_flexible)
 
     def mark_maybe(self, *, player_id: UUID, source: str, now: datetime) -> None:
@@ -121,6 +124,7 @@ class Match(MatchSchedule):
 
     @event("PlayerMaybe")
     def _player_maybe(self, *, player_id: UUID, source: str, timestamp: datetime) -> None:
+        """A player without a place said MAYBE."""
         self._set_unplaced(player_id, Status.MAYBE, source, timestamp)
 
     def mark_waitlisted(self, *, player_id: UUID, source: str, now: datetime) -> None:
@@ -134,6 +138,7 @@ class Match(MatchSchedule):
 
     @event("PlayerWaitlisted")
     def _player_waitlisted(self, *, player_id: UUID, source: str, timestamp: datetime) -> None:
+        """A player joined the queue for a place (the Waitlist records the position)."""
         self._set_unplaced(player_id, Status.WAITLIST, source, timestamp)
 
     def _set_unplaced(
@@ -184,6 +189,7 @@ class Match(MatchSchedule):
         source: str,
         timestamp: datetime,
     ) -> None:
+        """A player who was IN said OUT or MAYBE; their place is kept until ``grace_until``."""
         self.roster.update(
             player_id,
             status=Status(to_status),
@@ -201,6 +207,7 @@ class Match(MatchSchedule):
 
     @event("DropoutRetracted")
     def _dropout_retracted(self, *, player_id: UUID, source: str, timestamp: datetime) -> None:
+        """A dropout came back IN within grace, keeping their place and seniority."""
         self.roster.update(
             player_id, status=Status.IN, since=timestamp, out_flexible=False, grace_until=None
         )
@@ -222,6 +229,7 @@ class Match(MatchSchedule):
     def _dropout_finalised(
         self, *, player_id: UUID, reason: str, actor: str, timestamp: datetime
     ) -> None:
+        """A grace period ended (``reason``: grace over, released by admin, cut, lock…)."""
         self.roster.update(
             player_id, grace_until=None, placed_at=None, placed_seq=0, admin_added=False
         )
@@ -243,6 +251,7 @@ class Match(MatchSchedule):
     def _capacity_changed(
         self, *, old_capacity: int, capacity: int, actor: str, timestamp: datetime
     ) -> None:
+        """An admin changed the number of places."""
         self.capacity = capacity
 
     def latest_placed(self, count: int) -> list[UUID]:
@@ -262,6 +271,7 @@ class Match(MatchSchedule):
 
     @event("PlayerDemoted")
     def _player_demoted(self, *, player_id: UUID, reason: str, timestamp: datetime) -> None:
+        """A player lost their place to a capacity cut and went to the head of the queue."""
         self.roster.put(RosterEntry(player_id, Status.WAITLIST, timestamp, "system"))
 
     def reinstate(self, *, player_id: UUID, now: datetime) -> None:
@@ -274,6 +284,7 @@ class Match(MatchSchedule):
 
     @event("PlayerReinstated")
     def _player_reinstated(self, *, player_id: UUID, timestamp: datetime) -> None:
+        """A bumped player got their place back when capacity rose."""
         self.roster.put(
             RosterEntry(
                 player_id, Status.IN, timestamp, "system", placed_at=timestamp, placed_seq=self._seq

@@ -137,6 +137,7 @@ class MatchSchedule(Aggregate):
         actor: str,
         timestamp: datetime,
     ) -> None:
+        """An admin created a match in Draft."""
         self.title = title
         self.kickoff_at = kickoff_at
         self.location = location
@@ -241,6 +242,7 @@ class MatchSchedule(Aggregate):
 
     @event("BookingEnabled")
     def _booking_enabled(self, *, invite_mode: str, actor: str, timestamp: datetime) -> None:
+        """Self-serve booking was switched on, all at once or tiered."""
         self.booking_enabled = True
         self._invite_mode = invite_mode
         if self.invite_mode == InviteMode.ALL:
@@ -248,6 +250,7 @@ class MatchSchedule(Aggregate):
 
     @event("InviteTokenRotated")
     def _invite_token_rotated(self, *, token_digest: str, actor: str, timestamp: datetime) -> None:
+        """A new booking-link token was issued; only its SHA-256 digest is kept."""
         self.invite_token_digest = token_digest
 
     def change_invite_mode(
@@ -268,6 +271,7 @@ class MatchSchedule(Aggregate):
 
     @event("InviteModeChanged")
     def _invite_mode_changed(self, *, invite_mode: str, actor: str, timestamp: datetime) -> None:
+        """The invite mode changed without changing the link."""
         self._invite_mode = invite_mode
         if self.invite_mode == InviteMode.ALL:
             self.tier_windows = None
@@ -291,6 +295,7 @@ class MatchSchedule(Aggregate):
         actor: str,
         timestamp: datetime,
     ) -> None:
+        """The times from which tiers A, B and C may book."""
         self.tier_windows = TierWindows(a_open_at, b_open_at, c_open_at)
 
     def disable_booking(self, *, actor: str, now: datetime) -> None:
@@ -300,6 +305,7 @@ class MatchSchedule(Aggregate):
 
     @event("BookingDisabled")
     def _booking_disabled(self, *, actor: str, timestamp: datetime) -> None:
+        """Self-serve booking was switched off."""
         self.booking_enabled = False
 
     # ------------------------------------------------------------- lifecycle
@@ -325,6 +331,7 @@ class MatchSchedule(Aggregate):
 
     @event("PoolLocked")
     def _pool_locked(self, *, actor: str, timestamp: datetime) -> None:
+        """Draft → PoolLocked: self-serve responses stop."""
         self._state = str(MatchState.POOL_LOCKED)
 
     def balance_teams(self, *, actor: str, now: datetime) -> bool:
@@ -336,6 +343,7 @@ class MatchSchedule(Aggregate):
 
     @event("TeamsBalanced")
     def _teams_balanced(self, *, actor: str, timestamp: datetime) -> None:
+        """PoolLocked → TeamsBalanced."""
         self._state = str(MatchState.TEAMS_BALANCED)
 
     def complete(self, *, actor: str, now: datetime) -> bool:
@@ -347,6 +355,7 @@ class MatchSchedule(Aggregate):
 
     @event("MatchCompleted")
     def _match_completed(self, *, actor: str, timestamp: datetime) -> None:
+        """TeamsBalanced → Completed."""
         self._state = str(MatchState.COMPLETED)
 
     def cancel(self, *, reason: str, actor: str, now: datetime) -> bool:
@@ -360,4 +369,5 @@ class MatchSchedule(Aggregate):
 
     @event("MatchCancelled")
     def _match_cancelled(self, *, reason: str, actor: str, timestamp: datetime) -> None:
+        """The match was cancelled (``reason`` as the admin gave it)."""
         self._state = str(MatchState.CANCELLED)

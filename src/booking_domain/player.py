@@ -38,6 +38,7 @@ class Player(Aggregate):
         actor: str,
         timestamp: datetime,
     ) -> None:
+        """A player joined the club: unique name, E.164 phone, tier, ringer or not."""
         self.name = name
         self.phone = phone
         self._tier = tier
@@ -93,6 +94,7 @@ class Player(Aggregate):
 
     @event("PlayerRenamed")
     def _renamed(self, *, old_name: str, name: str, actor: str, timestamp: datetime) -> None:
+        """A player's display name changed."""
         self.name = name
 
     def change_tier(self, *, tier: Tier, actor: str, now: datetime) -> None:
@@ -102,6 +104,7 @@ class Player(Aggregate):
 
     @event("TierChanged")
     def _tier_changed(self, *, tier: str, actor: str, timestamp: datetime) -> None:
+        """A player's booking tier changed (future bookings only)."""
         self._tier = tier
 
     def set_ringer(self, *, is_ringer: bool, actor: str, now: datetime) -> None:
@@ -111,6 +114,7 @@ class Player(Aggregate):
 
     @event("RingerStatusChanged")
     def _ringer_status_changed(self, *, is_ringer: bool, actor: str, timestamp: datetime) -> None:
+        """A player became a ringer or a regular."""
         self.is_ringer = is_ringer
 
     def set_muted(self, *, muted: bool, actor: str, now: datetime) -> None:
@@ -120,6 +124,7 @@ class Player(Aggregate):
 
     @event("MuteChanged")
     def _mute_changed(self, *, muted: bool, actor: str, timestamp: datetime) -> None:
+        """A player was muted or unmuted for notices."""
         self.muted = muted
 
 
@@ -148,6 +153,7 @@ class UniqueIndex(Aggregate):
 
     @event("Reserved")
     def __init__(self, *, key: str, player_id: UUID, timestamp: datetime) -> None:
+        """A phone or name was reserved for a player."""
         self.key = key
         self.player_id: UUID | None = player_id
 
@@ -160,6 +166,7 @@ class UniqueIndex(Aggregate):
 
     @event("Reassigned")
     def _reassigned(self, *, player_id: UUID, timestamp: datetime) -> None:
+        """A released phone or name was reserved for another player."""
         self.player_id = player_id
 
     def release(self, *, now: datetime) -> None:
@@ -168,6 +175,7 @@ class UniqueIndex(Aggregate):
 
     @event("Released")
     def _released(self, *, timestamp: datetime) -> None:
+        """A phone or name was given up (e.g. after a rename)."""
         self.player_id = None
 
     def _refuse(self) -> None:

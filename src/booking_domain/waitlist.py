@@ -71,6 +71,7 @@ class Waitlist(Aggregate):
 
     @event("WaitlistOpened")
     def __init__(self, *, match_id: UUID, timestamp: datetime) -> None:
+        """The match's waitlist began, empty."""
         self.match_id = match_id
         self.queue: list[QueueEntry] = []
         self.offers: list[Offer] = []
@@ -154,6 +155,7 @@ class Waitlist(Aggregate):
         cart: dict[str, Any] | None,
         timestamp: datetime,
     ) -> None:
+        """A player joined the back of the queue at ``position``."""
         self.queue.append(QueueEntry(player_id, timestamp, cart=cart))
 
     def leave(self, *, player_id: UUID, reason: str, actor: str, now: datetime) -> None:
@@ -181,6 +183,7 @@ class Waitlist(Aggregate):
     def _left_waitlist(
         self, *, player_id: UUID, position: int, reason: str, actor: str, timestamp: datetime
     ) -> None:
+        """A player left the queue (``reason``: said OUT, added by admin…)."""
         self._remove(player_id)
 
     def bump_to_head(self, *, player_ids: Sequence[UUID], reason: str, now: datetime) -> None:
@@ -193,6 +196,7 @@ class Waitlist(Aggregate):
 
     @event("PlayersBumped")
     def _players_bumped(self, *, player_ids: list[UUID], reason: str, timestamp: datetime) -> None:
+        """Players demoted by a capacity cut were put at the head, in their order."""
         head = [QueueEntry(p, timestamp, bumped=True) for p in player_ids]
         self.queue[:0] = head
 
@@ -208,6 +212,7 @@ class Waitlist(Aggregate):
 
     @event("BumpedPlayerReinstated")
     def _bumped_player_reinstated(self, *, player_id: UUID, timestamp: datetime) -> None:
+        """A bumped player left the queue because their place came back."""
         self._remove(player_id)
 
     def _remove(self, player_id: UUID) -> None:
@@ -261,6 +266,7 @@ class Waitlist(Aggregate):
         reason: str,
         timestamp: datetime,
     ) -> None:
+        """A waiting player was offered a freed place until ``expires_at`` (one ``batch``)."""
         self.batches_issued = max(self.batches_issued, batch)
         self.offers.append(Offer(offer_id, player_id, batch, timestamp, expires_at))
 
@@ -284,6 +290,7 @@ class Waitlist(Aggregate):
     def _offer_claimed(
         self, *, offer_id: UUID, player_id: UUID, batch: int, position: int, timestamp: datetime
     ) -> None:
+        """An offer was claimed; the player left the queue for the place."""
         self._remove(player_id)
 
     def claim_without_offer(self, *, player_id: UUID, why: str, now: datetime) -> None:
@@ -298,6 +305,7 @@ class Waitlist(Aggregate):
     def _claimed_without_offer(
         self, *, player_id: UUID, position: int, why: str, timestamp: datetime
     ) -> None:
+        """A waiting player took a place by first tap (instant claim or open place)."""
         self._remove(player_id)
 
     def expire_due(self, *, now: datetime) -> list[Offer]:
@@ -323,6 +331,7 @@ class Waitlist(Aggregate):
         expired_at: datetime,
         timestamp: datetime,
     ) -> None:
+        """An offer ran out unclaimed; the player keeps their place in the queue."""
         self.offers = [o for o in self.offers if o.offer_id != offer_id]
         self._mark(
             player_id,
@@ -351,6 +360,7 @@ class Waitlist(Aggregate):
     def _offer_superseded(
         self, *, offer_id: UUID, player_id: UUID, batch: int, reason: str, timestamp: datetime
     ) -> None:
+        """An open offer ended unclaimed (``reason``: spot filled, reissued, cut…)."""
         self.offers = [o for o in self.offers if o.offer_id != offer_id]
         self._mark(player_id, last_offer=str(OfferOutcome.SUPERSEDED), last_offer_reason=reason)
 
@@ -358,6 +368,7 @@ class Waitlist(Aggregate):
     def _offer_declined(
         self, *, offer_id: UUID, player_id: UUID, batch: int, reason: str, timestamp: datetime
     ) -> None:
+        """The player turned the offer down by leaving the queue."""
         self.offers = [o for o in self.offers if o.offer_id != offer_id]
         self._mark(player_id, last_offer=str(OfferOutcome.DECLINED), last_offer_reason=reason)
 
@@ -368,4 +379,5 @@ class Waitlist(Aggregate):
 
     @event("OfferRoundClosed")
     def _offer_round_closed(self, *, reason: str, timestamp: datetime) -> None:
+        """A new round starts: everyone waiting may be offered the next place."""
         self.queue = [replace(e, passed=False) if e.passed else e for e in self.queue]

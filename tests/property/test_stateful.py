@@ -45,7 +45,7 @@ class PostgresMatchMachine(MatchMachine):
 
 
 _on_real_stores = settings(
-    max_examples=15,
+    max_examples=40,
     stateful_step_count=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],

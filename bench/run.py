@@ -1,0 +1,247 @@
+"""``make bench``: the booking core's throughput and how it scales with history.
+
+Measured in one run, on SQLite (embedded default) and PostgreSQL:
+
+1. commands/s for a mixed RSVP workload (IN, OUT, WAITLIST, MAYBE, claims,
+   clock moves with their timer commands) over 20 matches and 80 players;
+2. commands/s for a bare ``eventsourcing`` aggregate doing one trivial event per
+   command on the same store with the same cache settings (the library's floor),
+   and the ratio of the two;
+3. the time of one command when the match's stream has ~10 events vs ~5,000,
+   with a warm cache and from a cold start (snapshot + replay).
+
+Usage: python bench/run.py [--quick] [--stores sqlite,postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+
+from booking_domain.application import BookingApp
+from booking_domain.errors import BookingError
+from booking_domain.store import store_env
+from processes.clock import ManualClock
+
+PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+M = timedelta(minutes=1)
+
+
+class Tally(Aggregate):
+    """The floor: one aggregate, one trivial event per command."""
+
+    @event("Created")
+    def __init__(self) -> None:
+        self.count = 0
+
+    @event("Incremented")
+    def increment(self) -> None:
+        self.count += 1
+
+
+class FloorApp(Application[uuid.UUID]):
+    name = "Floor"
+    env = BookingApp.env  # the same cache settings as the booking application
+
+
+@contextmanager
+def store(kind: str) -> Iterator[dict[str, str]]:
+    """An empty store of the given kind, removed afterwards."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            yield store_env(None, folder)
+        return
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield store_env(f"{PG_URL}?schema={schema}", None)
+    finally:
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def phone(n: int) -> str:
+    return f"+4471234{n:05d}"
+
+
+# ------------------------------------------------------------------ workloads
+
+
+def mixed_rsvp(env: dict[str, str], commands: int, seed: int = 7) -> dict[str, float]:
+    """A club's RSVP traffic; returns commands/s (refusals included) and writes/s."""
+    rng = random.Random(seed)
+    clock = ManualClock(START)
+    app = BookingApp(env, clock=clock)
+    players = 80
+    for i in range(players):
+        app.register_player(name=f"Player {i}", phone=phone(i))
+    matches = []
+    for m in range(20):
+        mid = app.schedule_match(
+            title=f"Match {m}",
+            kickoff_at=START + timedelta(days=2, hours=m),
+            location="Pitch",
+            capacity=10,
+        ).value
+        matches.append((mid, app.enable_booking(mid).value))
+    actions = ["IN"] * 45 + ["OUT"] * 20 + ["WAITLIST"] * 15 + ["MAYBE"] * 5 + ["CLAIM"] * 12
+    actions += ["TICK"] * 3
+    refused = written = 0
+    started = time.perf_counter()
+    for _ in range(commands):
+        mid, token = rng.choice(matches)
+        who = phone(rng.randrange(players))
+        action = rng.choice(actions)
+        try:
+            if action == "CLAIM":
+                done = app.claim_offer(match_id=mid, token=token, phone=who)
+            elif action == "TICK":
+                clock.advance(rng.choice([1, 2, 5, 30]) * M)
+                done = app.process_deadlines(mid)
+            else:
+                done = app.respond(match_id=mid, token=token, phone=who, action=action)
+            written += done.position is not None
+        except BookingError:
+            refused += 1
+    elapsed = time.perf_counter() - started
+    app.close()
+    return {
+        "commands_per_s": commands / elapsed,
+        "writes_per_s": written / elapsed,
+        "refused_share": refused / commands,
+    }
+
+
+def floor(env: dict[str, str], commands: int) -> dict[str, float]:
+    app = FloorApp(env)
+    ids = []
+    for _ in range(20):
+        tally = Tally()
+        app.save(tally)
+        ids.append(tally.id)
+    rng = random.Random(7)
+    started = time.perf_counter()
+    for _ in range(commands):
+        tally = app.repository.get(rng.choice(ids))
+        tally.increment()
+        app.save(tally)
+    elapsed = time.perf_counter() - started
+    app.close()
+    return {"commands_per_s": commands / elapsed}
+
+
+def history_scaling(env: dict[str, str], samples: int) -> dict[str, float]:
+    """One command's time at ~10 events of a match's stream vs ~5,000."""
+    clock = ManualClock(START)
+    app = BookingApp(env, clock=clock)
+    for i in range(3):
+        app.register_player(name=f"P{i}", phone=phone(i))
+    mid = app.schedule_match(
+        title="Long", kickoff_at=START + timedelta(days=30), location="Pitch", capacity=5
+    ).value
+    token = app.enable_booking(mid).value
+    app.respond(match_id=mid, token=token, phone=phone(0), action="IN")
+
+    def toggle(on: BookingApp) -> Callable[[int], None]:
+        def run(i: int) -> None:  # OUT starts grace, IN retracts it: one event each
+            on.respond(
+                match_id=mid, token=token, phone=phone(0), action="OUT" if i % 2 == 0 else "IN"
+            )
+
+        return run
+
+    def timed(run: Callable[[int], None], n: int) -> float:
+        times = []
+        for i in range(n):
+            started = time.perf_counter()
+            run(i)
+            times.append(time.perf_counter() - started)
+        return statistics.median(times) * 1000
+
+    def cold_command() -> float:
+        fresh = BookingApp(env, clock=clock)
+        started = time.perf_counter()
+        toggle(fresh)(app.get_match(mid).version)
+        elapsed = (time.perf_counter() - started) * 1000
+        fresh.close()
+        return elapsed
+
+    while app.get_match(mid).version < 10:
+        toggle(app)(app.get_match(mid).version)
+    result = {"early_version": app.get_match(mid).version}
+    result["warm_ms_at_10"] = timed(toggle(app), samples)
+    result["cold_ms_at_10"] = statistics.median(cold_command() for _ in range(5))
+    while app.get_match(mid).version < 5000:
+        toggle(app)(app.get_match(mid).version)
+    result["late_version"] = app.get_match(mid).version
+    result["warm_ms_at_5000"] = timed(toggle(app), samples)
+    result["cold_ms_at_5000"] = statistics.median(cold_command() for _ in range(5))
+    app.close()
+    return result
+
+
+# --------------------------------------------------------------------- report
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="fewer commands (a smoke run)")
+    parser.add_argument("--stores", default="sqlite,postgres")
+    args = parser.parse_args()
+    commands = 400 if args.quick else 3000
+    samples = 20 if args.quick else 100
+    report: dict[str, Any] = {"when": datetime.now(UTC).isoformat(), "commands": commands}
+    for kind in args.stores.split(","):
+        print(f"{kind}: running ...", file=sys.stderr)
+        with store(kind) as env:
+            mixed = mixed_rsvp(env, commands)
+        with store(kind) as env:
+            bare = floor(env, commands)
+        with store(kind) as env:
+            scaling = history_scaling(env, samples)
+        report[kind] = {"mixed": mixed, "floor": bare, "history": scaling}
+        ratio = bare["commands_per_s"] / mixed["commands_per_s"]
+        print(f"\n{kind}")
+        print(
+            f"  mixed RSVP workload     {mixed['commands_per_s']:8.0f} commands/s "
+            f"({mixed['writes_per_s']:.0f} writes/s, {mixed['refused_share']:.0%} refused)"
+        )
+        print(f"  bare aggregate (floor)  {bare['commands_per_s']:8.0f} commands/s")
+        print(f"  floor / mixed           {ratio:8.2f}x")
+        print(
+            f"  one command, warm cache: {scaling['warm_ms_at_10']:.2f} ms at event "
+            f"{scaling['early_version']}, {scaling['warm_ms_at_5000']:.2f} ms at event "
+            f"{scaling['late_version']}"
+        )
+        print(
+            f"  one command, cold start: {scaling['cold_ms_at_10']:.2f} ms at event "
+            f"{scaling['early_version']}, {scaling['cold_ms_at_5000']:.2f} ms at event "
+            f"{scaling['late_version']}"
+        )
+    out = Path(__file__).parent / "results"
+    out.mkdir(exist_ok=True)
+    (out / "core.json").write_text(json.dumps(report, indent=2))
+    print(f"\nwritten to {out / 'core.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
