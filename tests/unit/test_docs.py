@@ -26,7 +26,7 @@ def _python_blocks(path: Path) -> list[str]:
     return [block.split("```", 1)[0] for block in text.split("```python\n")[1:]]
 
 
-def test_the_python_examples_in_the_docs_run(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_the_python_examples_in_the_docs_run(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     blocks = _python_blocks(ROOT / "README.md") + _python_blocks(ROOT / "docs" / "operations.md")
     assert len(blocks) == 2
