@@ -36,8 +36,8 @@ from eventsourcing.domain import Aggregate, event
 
 from booking_domain.application import BookingApp
 from booking_domain.errors import BookingError
-from booking_domain.store import store_env
 from processes.clock import ManualClock
+from processes.store import store_env
 
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

@@ -14,8 +14,8 @@ from uuid import UUID
 import psycopg
 
 from booking_domain.application import BookingApp, Done, Response
-from booking_domain.store import store_env
 from processes.clock import ManualClock
+from processes.store import store_env
 
 #: A Monday morning; Europe/London is on UTC in November, which keeps times readable.
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from booking_domain.application import BookingApp
 from booking_domain.clock import Clock
-from booking_domain.store import store_env
 from processes.clock import SystemClock
+from processes.store import store_env
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,9 @@ from uuid import UUID
 
 from booking_domain.application import BookingApp
 from booking_domain.errors import BookingError
-from booking_domain.store import store_env
 from booking_domain.wording import local_time
 from processes.clock import ManualClock
+from processes.store import store_env
 from projections.narrative import Narrator
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday

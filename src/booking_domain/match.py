@@ -2,7 +2,7 @@
 
 Each public method checks its rule and then calls one ``@event`` method, which
 *is* the state change (the library records it as an event of the same name).
-Rules that also need the waitlist live in ``booking.py``.
+Rules that also need the waitlist live in ``rsvp.py``, ``organiser.py``, ``offers.py``.
 """
 
 from __future__ import annotations

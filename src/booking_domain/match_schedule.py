@@ -265,7 +265,7 @@ class MatchSchedule(Aggregate):
         if (
             invite_mode == InviteMode.TIERED
             and windows is not None
-            and windows != self.tier_windows
+            and not windows.same_effect(self.tier_windows, now)
         ):
             self._set_tier_windows(windows, actor, now)
 

@@ -98,7 +98,9 @@ class Player(Aggregate):
         self.name = name
 
     def change_tier(self, *, tier: Tier, actor: str, now: datetime) -> None:
-        """Changing tier affects future bookings only (seed 004 §22.4)."""
+        """Changing tier affects future bookings only (seed 004 §22.4); ringers stay C."""
+        if self.is_ringer and tier != Tier.C:
+            raise ValidationError("tier", "ringers are always Tier C")
         if tier != self.tier:
             self._tier_changed(tier=str(tier), actor=actor, timestamp=now)
 
@@ -108,7 +110,12 @@ class Player(Aggregate):
         self._tier = tier
 
     def set_ringer(self, *, is_ringer: bool, actor: str, now: datetime) -> None:
-        """A ringer who becomes a regular keeps their history (seed 004 §7)."""
+        """A ringer who becomes a regular keeps their history (seed 004 §7).
+
+        A regular who becomes a ringer moves to Tier C: ringers never book early.
+        """
+        if is_ringer and self.tier != Tier.C:
+            self._tier_changed(tier=str(Tier.C), actor=actor, timestamp=now)
         if is_ringer != self.is_ringer:
             self._ringer_status_changed(is_ringer=is_ringer, actor=actor, timestamp=now)
 

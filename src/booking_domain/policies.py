@@ -95,20 +95,28 @@ def plan_tier_windows(
 ) -> TierWindows:
     """Tier windows as the admin asked, with the seed's guards (seed 004 §5.1).
 
-    Missing A means now; missing B and C default to A + the club's offsets, capped
-    at kick-off. Past times are clamped to now. Given times must satisfy
-    A ≤ B ≤ C ≤ kick-off; B = C is the two-window flow.
+    Missing A means now; missing B and C default to A (as given) + the club's offsets.
+    When those would open Tier C at or after kick-off (a match soon after
+    booking opens), both offsets shrink in proportion so that C opens two thirds
+    of the way to kick-off. Past times are clamped to now. The result satisfies
+    A ≤ B ≤ C < kick-off (every tier gets some time); B = C is the two-window flow.
     """
     for given in (a_open_at, b_open_at, c_open_at):
-        if given is not None and given > kickoff_at:
+        if given is not None and given >= kickoff_at:
             raise ValidationError("tier_windows", "every tier must open before kick-off")
-    a = max(now, a_open_at or now)
-    b = max(now, b_open_at) if b_open_at else min(a + b_offset, kickoff_at)
-    c = max(now, c_open_at) if c_open_at else min(max(a + c_offset, b), kickoff_at)
+    # Defaults count from A as given (even if it is past), so resending the
+    # same windows later gives the same windows.
+    base = a_open_at or now
+    if c_offset > timedelta(0) and base + c_offset >= kickoff_at:
+        scale = ((kickoff_at - base) * 2 / 3) / c_offset
+        b_offset, c_offset = b_offset * scale, c_offset * scale
+    a = max(now, base)
+    b = max(now, b_open_at or base + b_offset)
+    c = max(now, c_open_at or max(base + c_offset, b))
     if not a <= b:
         raise ValidationError("tier_windows", "Tier B cannot open before Tier A")
     if not b <= c:
         raise ValidationError("tier_windows", "Tier C cannot open before Tier B")
-    if not c <= kickoff_at:
+    if not c < kickoff_at:
         raise ValidationError("tier_windows", "every tier must open before kick-off")
     return TierWindows(a_open_at=a, b_open_at=b, c_open_at=c)

@@ -77,4 +77,15 @@ class Unit:
         return settings.policy if settings else ClubPolicy()
 
     def touched(self) -> list[Aggregate]:
+        """The aggregates this attempt changed or created: what it will write."""
         return [a for a in self._loaded.values() if a is not None and a.pending_events]
+
+    def read_versions(self) -> dict[UUID, int]:
+        """The aggregates it only read, at the versions it read them.
+
+        The write is refused if any of them has moved on since, so a decision
+        is never made on a stale read of a part it does not change.
+        """
+        return {
+            a.id: a.version for a in self._loaded.values() if a is not None and not a.pending_events
+        }

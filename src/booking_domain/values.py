@@ -128,6 +128,23 @@ class TierWindows:
     def opens_at(self, tier: Tier) -> datetime:
         return {Tier.A: self.a_open_at, Tier.B: self.b_open_at, Tier.C: self.c_open_at}[Tier(tier)]
 
+    def same_effect(self, other: TierWindows | None, now: datetime) -> bool:
+        """Whether ``other`` lets the same tiers book at the same times from ``now`` on.
+
+        Two windows that have both already opened are the same in effect, so
+        resending "open now" later changes nothing.
+        """
+        if other is None:
+            return False
+        return all(
+            mine == theirs or (mine <= now and theirs <= now)
+            for mine, theirs in zip(
+                (self.a_open_at, self.b_open_at, self.c_open_at),
+                (other.a_open_at, other.b_open_at, other.c_open_at),
+                strict=True,
+            )
+        )
+
     @property
     def b_and_c_together(self) -> bool:
         """The two-window flow, shown as "Tiers B+C" (seed 004 §18)."""

@@ -28,7 +28,8 @@ class QueueEntry:
     ``bumped``: demoted by a capacity cut, first back when capacity rises.
     ``passed``: offered a place in the current round and let it lapse; the round's
     cascade moves on to the next players (seed 004 §4 "auto-cascade").
-    ``last_offer``/``last_offer_reason``: how their latest offer ended.
+    ``last_offer``/``last_offer_reason``/``last_offer_batch``: how their latest
+    offer ended, and in which batch.
     ``cart``: what a court-slot request asked for (seed 002), kept with the entry.
     """
 
@@ -38,6 +39,7 @@ class QueueEntry:
     passed: bool = False
     last_offer: str | None = None
     last_offer_reason: str | None = None
+    last_offer_batch: int | None = None
     cart: dict[str, Any] | None = field(default=None, compare=True)
 
 
@@ -158,12 +160,21 @@ class Waitlist(Aggregate):
         """A player joined the back of the queue at ``position``."""
         self.queue.append(QueueEntry(player_id, timestamp, cart=cart))
 
-    def leave(self, *, player_id: UUID, reason: str, actor: str, now: datetime) -> None:
-        """Leave the queue; an open offer ends as declined (the player said no)."""
+    def leave(
+        self,
+        *,
+        player_id: UUID,
+        reason: str,
+        actor: str,
+        now: datetime,
+        declined: bool = True,
+    ) -> None:
+        """Leave the queue. An open offer ends as declined when the player chose to
+        go, as superseded when someone else decided (e.g. an admin added them)."""
         if player_id not in self:
             return
         offer = self.open_offer_for(player_id)
-        if offer is not None:
+        if offer is not None and declined:
             self._offer_declined(
                 offer_id=offer.offer_id,
                 player_id=player_id,
@@ -171,6 +182,8 @@ class Waitlist(Aggregate):
                 reason=reason,
                 timestamp=now,
             )
+        elif offer is not None:
+            self._supersede(offer, reason, now)
         self._left_waitlist(
             player_id=player_id,
             position=self._position(player_id),
@@ -338,6 +351,7 @@ class Waitlist(Aggregate):
             passed=True,
             last_offer=str(OfferOutcome.EXPIRED),
             last_offer_reason="expired",
+            last_offer_batch=batch,
         )
 
     def supersede_all(self, *, reason: str, now: datetime) -> list[Offer]:
@@ -346,6 +360,15 @@ class Waitlist(Aggregate):
         for offer in ended:
             self._supersede(offer, reason, now)
         return ended
+
+    def supersede_beyond(self, *, count: int, reason: str, now: datetime) -> list[Offer]:
+        """Keep the ``count`` open offers nearest the head of the queue; end the rest."""
+        order = {e.player_id: i for i, e in enumerate(self.queue)}
+        ranked = sorted(self.offers, key=lambda o: order.get(o.player_id, len(order)))
+        extra = ranked[max(0, count) :]
+        for offer in extra:
+            self._supersede(offer, reason, now)
+        return extra
 
     def _supersede(self, offer: Offer, reason: str, now: datetime) -> None:
         self._offer_superseded(
@@ -362,7 +385,12 @@ class Waitlist(Aggregate):
     ) -> None:
         """An open offer ended unclaimed (``reason``: spot filled, reissued, cut…)."""
         self.offers = [o for o in self.offers if o.offer_id != offer_id]
-        self._mark(player_id, last_offer=str(OfferOutcome.SUPERSEDED), last_offer_reason=reason)
+        self._mark(
+            player_id,
+            last_offer=str(OfferOutcome.SUPERSEDED),
+            last_offer_reason=reason,
+            last_offer_batch=batch,
+        )
 
     @event("OfferDeclined")
     def _offer_declined(
@@ -370,7 +398,12 @@ class Waitlist(Aggregate):
     ) -> None:
         """The player turned the offer down by leaving the queue."""
         self.offers = [o for o in self.offers if o.offer_id != offer_id]
-        self._mark(player_id, last_offer=str(OfferOutcome.DECLINED), last_offer_reason=reason)
+        self._mark(
+            player_id,
+            last_offer=str(OfferOutcome.DECLINED),
+            last_offer_reason=reason,
+            last_offer_batch=batch,
+        )
 
     def close_round(self, *, reason: str, now: datetime) -> None:
         """Start afresh: everyone waiting may be offered the next freed place."""

@@ -9,8 +9,8 @@ from uuid import UUID
 
 from booking_domain.application import BookingApp
 from booking_domain.match import Match
-from booking_domain.store import store_env
 from processes.clock import ManualClock
+from processes.store import store_env
 from tests.support import Club
 
 

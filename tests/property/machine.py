@@ -29,6 +29,7 @@ from booking_domain.match import Match
 from booking_domain.values import MatchState, Status
 from booking_domain.waitlist import Waitlist
 from processes.clock import ManualClock
+from processes.store import store_env
 from tests.support import START, phone
 
 M = timedelta(minutes=1)
@@ -46,7 +47,7 @@ class MatchMachine(RuleBasedStateMachine):
     """Subclasses say which store to run on by overriding ``make_app``."""
 
     def make_app(self, clock: ManualClock) -> BookingApp:
-        return SnapshottingApp({"PERSISTENCE_MODULE": "eventsourcing.popo"}, clock=clock)
+        return SnapshottingApp(store_env("memory", None), clock=clock)
 
     def close_app(self) -> None:
         self.app.close()

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from booking_domain.application import BookingApp
-from booking_domain.store import store_env
 from processes.clock import ManualClock
+from processes.store import store_env
 from tests.property.machine import MatchMachine, SnapshottingApp
 from tests.support import pg_schema, pg_url
 

@@ -23,6 +23,8 @@ SCENARIOS: dict[str, Callable[[Club, MatchHandle, list[Person], list[Person]], o
     "capacity": lambda c, g, ins, q: c.app.change_capacity(g.match_id, 5),
     "release": lambda c, g, ins, q: c.app.release_spot(g.match_id, ins[1].player_id),
     "timers": lambda c, g, ins, q: g.tick(),
+    "reissue": lambda c, g, ins, q: c.app.reissue_offers(g.match_id),
+    "stay tiered": lambda c, g, ins, q: c.app.change_invite_mode(g.match_id, invite_mode="tiered"),
     "lock": lambda c, g, ins, q: c.app.lock_pool(g.match_id),
 }
 

@@ -149,13 +149,27 @@ def test_a_lapsed_round_opens_the_place_to_anyone(club: Club) -> None:
 
 
 def test_an_offer_cannot_be_claimed_after_it_expires_even_before_the_timer(club: Club) -> None:
-    game, ins, queue = full_game(club, capacity=1, waiting=1, kickoff_in=10 * H)
+    game, ins, queue = full_game(club, capacity=1, waiting=4, kickoff_in=10 * H)
     game.say(ins[0], "OUT")
     club.app.release_spot(game.match_id, ins[0].player_id)
-    club.clock.advance(61 * M)
+    club.clock.advance(61 * M)  # no timer has run
     with pytest.raises(OfferExpired):
         game.claim(queue[0])
     assert game.status(queue[0]) == "WAITLIST"
+    # The next command on the match applies the expiry and cascades, timer or not.
+    game.say(queue[3], "IN")
+    assert game.status(queue[3]) == "IN"
+
+
+def test_a_dropout_whose_grace_has_passed_cannot_come_back_late(club: Club) -> None:
+    game, ins, queue = full_game(club, capacity=2, waiting=1)
+    game.say(ins[0], "OUT")
+    club.clock.advance(30 * M)  # grace (5 min) is long over; no timer has run
+    with pytest.raises(MatchFull):
+        game.say(ins[0], "IN")
+    assert game.offered() == []  # the refusal wrote nothing...
+    game.say(ins[1], "MAYBE")  # ...but the next command catches up:
+    assert game.offered() == [queue[0].player_id]
 
 
 def test_two_free_places_go_to_the_top_four(club: Club) -> None:

@@ -129,9 +129,15 @@ def test_tier_windows_must_be_monotonic_and_before_kickoff(
         _plan(**given)
 
 
-def test_default_windows_never_run_past_kickoff() -> None:
+def test_default_windows_shrink_to_leave_every_tier_time_before_kickoff() -> None:
     windows = _plan(kickoff_at=START + 30 * H)
-    assert windows == TierWindows(START, START + 24 * H, START + 30 * H)
+    # 24 h and 48 h would open C at kick-off: both shrink so C opens at 2/3 of 30 h.
+    assert windows == TierWindows(START, START + 10 * H, START + 20 * H)
+
+
+def test_a_tier_opening_at_kickoff_is_refused() -> None:
+    with pytest.raises(ValidationError, match="before kick-off"):
+        _plan(kickoff_at=START + 30 * H, c_open_at=START + 30 * H)
 
 
 def test_tier_eligibility() -> None:

@@ -1,0 +1,116 @@
+"""Free places and the offers made for them (seed 004 §4, §7; domain.md first_to_claim).
+
+Every command on a match ends with ``fill_free_places``, which brings the open
+offers in line with the free places, and starts with ``catch_up``, which applies
+what time has already decided (grace over, offers expired) in case a timer has
+not run yet. So the offer state is a function of the match state and the clock,
+however late the timers are.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from booking_domain import policies
+from booking_domain.errors import InvalidTransition
+from booking_domain.match import Match
+from booking_domain.values import OfferMode
+from booking_domain.waitlist import Offer, Waitlist
+
+SYSTEM = "system"
+
+
+def is_instant_claim(match: Match, now: datetime) -> bool:
+    """Under 30 minutes to kick-off freed places go to the first tap (seed 004 §7)."""
+    return now < match.kickoff_at and policies.offer_ttl(match.kickoff_at, now) is None
+
+
+def catch_up(match: Match, waitlist: Waitlist, now: datetime, *, offer: bool = True) -> None:
+    """Apply every deadline that has passed: grace periods first, then expiries.
+
+    ``offer=False`` when the command is about to close booking anyway: the
+    deadlines are recorded as what they were, without offering anything.
+    """
+    finalise_due_dropouts(match, waitlist, now, offer=offer)
+    expire_due_offers(match, waitlist, now, offer=offer)
+
+
+def finalise_due_dropouts(
+    match: Match, waitlist: Waitlist, now: datetime, *, offer: bool = True
+) -> None:
+    """Grace periods that have run out end; their places go to the queue (timer)."""
+    freed = [
+        pid
+        for pid in match.dropouts_due(now)
+        if match.finalise_dropout(player_id=pid, reason="grace_ended", actor=SYSTEM, now=now)
+    ]
+    if freed and offer:
+        place_freed(match, waitlist, now, reason="dropout")
+
+
+def expire_due_offers(
+    match: Match, waitlist: Waitlist, now: datetime, *, offer: bool = True
+) -> None:
+    """Offers past their time end; the cascade offers the next players (timer)."""
+    if waitlist.expire_due(now=now) and offer:
+        fill_free_places(match, waitlist, now, reason="cascade")
+
+
+def place_freed(match: Match, waitlist: Waitlist, now: datetime, *, reason: str) -> None:
+    """A place has just come free: everyone waiting may be offered it (a new round)."""
+    if match.free_places > 0:
+        waitlist.close_round(reason=reason, now=now)
+    fill_free_places(match, waitlist, now, reason=reason)
+
+
+def next_deadline(match: Match, waitlist: Waitlist) -> datetime | None:
+    """The earliest moment a timer must act on this match, if any."""
+    times = [e.grace_until for e in match.roster.in_grace() if e.grace_until]
+    times += [o.expires_at for o in waitlist.offers]
+    return min(times) if times else None
+
+
+def fill_free_places(
+    match: Match,
+    waitlist: Waitlist,
+    now: datetime,
+    *,
+    reason: str = "place_free",
+    when_full: str = "spot_filled",
+) -> list[Offer]:
+    """Bring the offers in line with the free places (first_to_claim).
+
+    Full → every open offer ends ("spot filled") and the round starts afresh.
+    Booking closed → open offers end. Otherwise the head of the queue gets
+    offers until ``offers_to_issue`` are open, each lasting ``offer_ttl``; fewer
+    places than before → the offers furthest back in the queue end. Under 30
+    minutes to kick-off nobody gets an offer: first tap wins.
+    """
+    if match.offer_mode != OfferMode.FIRST_TO_CLAIM:
+        raise InvalidTransition(f"Offer mode {match.offer_mode} is not available yet.")
+    if match.free_places <= 0:
+        waitlist.supersede_all(reason=when_full, now=now)
+        waitlist.close_round(reason=when_full, now=now)
+        return []
+    if not match.is_booking_open():
+        waitlist.supersede_all(reason=_closed_reason(match), now=now)
+        return []
+    wanted = policies.offers_to_issue(match.free_places, match.offer_fanout)
+    waitlist.supersede_beyond(count=wanted, reason="fewer_places", now=now)
+    ttl = policies.offer_ttl(match.kickoff_at, now)
+    if ttl is None:
+        return []
+    chosen = waitlist.candidates()[: max(0, wanted - len(waitlist.offers))]
+    return waitlist.issue_offers(
+        player_ids=chosen,
+        expires_at=now + ttl,
+        free_places=match.free_places,
+        reason=reason,
+        now=now,
+    )
+
+
+def _closed_reason(match: Match) -> str:
+    if not match.booking_enabled:
+        return "booking_disabled"
+    return str(match.state).lower()

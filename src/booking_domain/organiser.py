@@ -1,0 +1,129 @@
+"""What the organiser does to a match and its waitlist (seed 004 §5.1, §7, §21).
+
+Like ``rsvp.py``: each function is one command's decision over both aggregates,
+catching up with the clock first and bringing the offers in line last.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from booking_domain import policies
+from booking_domain.errors import InvalidTransition
+from booking_domain.match import Match
+from booking_domain.offers import SYSTEM, catch_up, fill_free_places, place_freed
+from booking_domain.values import Source, Status
+from booking_domain.waitlist import Offer, Waitlist
+
+
+def admin_add(match: Match, waitlist: Waitlist, player_id: UUID, actor: str, now: datetime) -> None:
+    """Manual add always works and consumes a place (seed 004 §7)."""
+    catch_up(match, waitlist, now)
+    entry = match.roster.get(player_id)
+    if entry is not None and entry.in_grace:
+        match.retract_dropout(player_id=player_id, source=Source.ADMIN, now=now)
+    else:
+        # Their open offer, if any, was overtaken by the admin, not turned down.
+        waitlist.leave(
+            player_id=player_id, reason="admin_added", actor=actor, now=now, declined=False
+        )
+        match.admin_add(player_id=player_id, actor=actor, now=now)
+    fill_free_places(match, waitlist, now, when_full="admin_added")
+
+
+def change_capacity(
+    match: Match, waitlist: Waitlist, capacity: int, actor: str, now: datetime
+) -> None:
+    """Capacity down demotes the latest INs to the head; up reinstates them first."""
+    catch_up(match, waitlist, now)
+    old_capacity = match.capacity
+    if not match.change_capacity(capacity=capacity, actor=actor, now=now):
+        return
+    if capacity < old_capacity:
+        excess = match.places_taken - capacity
+        if excess > 0:
+            _shrink(match, waitlist, excess, now)
+        fill_free_places(match, waitlist, now, when_full="capacity_reduced")
+        return
+    for pid in waitlist.bumped_players():
+        if match.free_places <= 0:
+            break
+        waitlist.reinstate(player_id=pid, now=now)
+        match.reinstate(player_id=pid, now=now)
+    place_freed(match, waitlist, now, reason="capacity_raised")
+
+
+def _shrink(match: Match, waitlist: Waitlist, excess: int, now: datetime) -> None:
+    # Places reserved for dropouts in grace go first: those players said OUT.
+    graced = sorted(match.roster.in_grace(), key=lambda e: e.since, reverse=True)
+    for entry in graced[:excess]:
+        match.finalise_dropout(
+            player_id=entry.player_id, reason="capacity_reduced", actor=SYSTEM, now=now
+        )
+        excess -= 1
+    victims = match.latest_placed(excess)
+    for pid in victims:
+        match.demote(player_id=pid, reason="capacity_reduced", now=now)
+    waitlist.bump_to_head(player_ids=victims, reason="capacity_reduced", now=now)
+
+
+def release_dropout(
+    match: Match, waitlist: Waitlist, player_id: UUID, actor: str, now: datetime
+) -> None:
+    """ "Release spot now": end the grace period at once (seed 004 §5.1)."""
+    catch_up(match, waitlist, now)
+    if match.finalise_dropout(
+        player_id=player_id, reason="released_by_admin", actor=actor, now=now
+    ):
+        place_freed(match, waitlist, now, reason="dropout")
+    elif match.status_of(player_id) not in (Status.OUT, Status.MAYBE):
+        raise InvalidTransition("That player has no place in grace to release.")
+
+
+def reissue_offers(match: Match, waitlist: Waitlist, actor: str, now: datetime) -> list[Offer]:
+    """ "Send new waitlist offers": a fresh batch to the head of the queue (seed 004 §5.1).
+
+    A second press while that fresh batch is still open changes nothing.
+    """
+    match.ensure_open_for_players(now)
+    catch_up(match, waitlist, now)
+    if _fresh_batch_open(match, waitlist):
+        return []
+    waitlist.supersede_all(reason="reissued", now=now)
+    waitlist.close_round(reason="reissued", now=now)
+    return fill_free_places(match, waitlist, now, reason="reissued")
+
+
+def _fresh_batch_open(match: Match, waitlist: Waitlist) -> bool:
+    wanted = policies.offers_to_issue(match.free_places, match.offer_fanout)
+    head = {e.player_id for e in waitlist.queue[:wanted]}
+    offered = {o.player_id for o in waitlist.offers}
+    return bool(offered) and offered == head and not any(e.passed for e in waitlist.queue)
+
+
+def lock_pool(match: Match, waitlist: Waitlist, actor: str, now: datetime) -> None:
+    """Lock Pool ends self-serve booking: grace ends and open offers lapse."""
+    catch_up(match, waitlist, now, offer=False)
+    match.lock_pool(actor=actor, now=now)
+    _wind_down(match, waitlist, "pool_locked", now)
+
+
+def cancel(match: Match, waitlist: Waitlist, reason: str, actor: str, now: datetime) -> None:
+    """Cancel from any state before Completed."""
+    catch_up(match, waitlist, now, offer=False)
+    match.cancel(reason=reason, actor=actor, now=now)
+    _wind_down(match, waitlist, "match_cancelled", now)
+
+
+def disable_booking(match: Match, waitlist: Waitlist, actor: str, now: datetime) -> None:
+    """Switch the link off; open offers could no longer be claimed, so they end."""
+    catch_up(match, waitlist, now, offer=False)
+    match.disable_booking(actor=actor, now=now)
+    fill_free_places(match, waitlist, now)
+
+
+def _wind_down(match: Match, waitlist: Waitlist, reason: str, now: datetime) -> None:
+    for entry in match.roster.in_grace():
+        match.finalise_dropout(player_id=entry.player_id, reason=reason, actor=SYSTEM, now=now)
+    waitlist.supersede_all(reason=reason, now=now)

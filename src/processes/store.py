@@ -1,0 +1,173 @@
+"""The event store adapters: where events live, and the one check we add.
+
+``store_env`` turns the settings into the ``eventsourcing`` library's environment:
+``DATABASE_URL=postgresql://…`` selects PostgreSQL through psycopg; otherwise the
+embedded default keeps a SQLite file under ``BOOKING_DATA_DIR``; ``memory`` keeps
+events in process (fast tests).
+
+The recorders are the library's own, extended with one check made inside the
+write transaction: the aggregates a command *read but did not change* must
+still be at the versions it read (``read_versions``). The library already
+refuses a write when an aggregate it *changes* has moved on; without this
+check, two commands that each read a match and its waitlist but each change
+only one of them could both succeed on stale reads (write skew). With it, the
+whole decision is optimistic and serializable, and the loser is retried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+from uuid import UUID
+
+from eventsourcing.persistence import ApplicationRecorder, IntegrityError, StoredEvent
+from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from booking_domain.application import READ_VERSIONS
+
+EVENTS_FILE = "events.sqlite3"
+
+
+def _refuse(stale: list[UUID]) -> None:
+    raise IntegrityError(f"aggregates changed since they were read: {stale}")
+
+
+def _stale(read: Mapping[UUID, int], current: Mapping[UUID, int]) -> list[UUID]:
+    return [aggregate_id for aggregate_id, v in read.items() if current.get(aggregate_id, 0) != v]
+
+
+class CheckedPOPORecorder(POPOApplicationRecorder):
+    """In-memory events, with the read-versions check."""
+
+    checks_read_versions = True
+
+    def _insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        with self._database_lock:
+            read: Mapping[UUID, int] = kwargs.get(READ_VERSIONS) or {}
+            current = {
+                aggregate_id: max(self._stored_events_index[str(aggregate_id)], default=0)
+                for aggregate_id in read
+            }
+            if stale := _stale(read, current):
+                _refuse(stale)
+            return super()._insert_events(stored_events, **kwargs)
+
+
+class CheckedPOPOFactory(POPOFactory):
+    """The in-memory store (its factory takes no recorder topic)."""
+
+    def application_recorder(self) -> ApplicationRecorder:
+        return CheckedPOPORecorder()
+
+
+class CheckedSQLiteRecorder(SQLiteApplicationRecorder):
+    """The embedded store, with the read-versions check.
+
+    The check runs after the inserts, when this transaction holds SQLite's
+    write lock, so no other writer can slip in between check and commit.
+    """
+
+    checks_read_versions = True
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        read: Mapping[UUID, int] = kwargs.get(READ_VERSIONS) or {}
+        if read:
+            marks = ",".join("?" * len(read))
+            c.execute(
+                f"SELECT originator_id, MAX(originator_version) AS v FROM {self.events_table_name} "  # noqa: S608
+                f"WHERE originator_id IN ({marks}) GROUP BY originator_id",
+                [a.hex for a in read],
+            )
+            current = {UUID(row["originator_id"]): row["v"] for row in c.fetchall()}
+            if stale := _stale(read, current):
+                _refuse(stale)
+        return ids
+
+
+class CheckedPostgresRecorder(PostgresApplicationRecorder):
+    """PostgreSQL, with the read-versions check.
+
+    The check runs after the table lock the library takes for every write, so
+    no other write can commit between the check and this one.
+    """
+
+    checks_read_versions = True
+
+    def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        read: Mapping[UUID, int] = kwargs.get(READ_VERSIONS) or {}
+        if read:
+            self._lock_table(curs)
+            with curs.connection.cursor() as check:
+                check.execute(
+                    SQL(
+                        "SELECT originator_id, MAX(originator_version) AS v FROM {0}.{1} "
+                        "WHERE originator_id = ANY(%s) GROUP BY originator_id"
+                    ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name)),
+                    (list(read),),
+                )
+                current = {row["originator_id"]: row["v"] for row in check.fetchall()}
+            if stale := _stale(read, current):
+                _refuse(stale)
+        super()._insert_stored_events(curs, stored_events, **kwargs)
+
+
+def _topic(cls: type) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def store_env(database_url: str | None, data_dir: str | Path | None) -> dict[str, str]:
+    """The eventsourcing library's environment for the chosen store."""
+    if database_url == "memory":
+        return {"PERSISTENCE_MODULE": _topic(CheckedPOPOFactory)}
+    if database_url:
+        return _postgres_env(database_url)
+    folder = Path(data_dir or "var")
+    folder.mkdir(parents=True, exist_ok=True)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "APPLICATION_RECORDER_TOPIC": _topic(CheckedSQLiteRecorder),
+        "SQLITE_DBNAME": str(folder / EVENTS_FILE),
+        "SQLITE_LOCK_TIMEOUT": "30",
+    }
+
+
+def _postgres_env(url: str) -> dict[str, str]:
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres", "postgresql+psycopg"):
+        raise ValueError("DATABASE_URL must start with postgresql://")
+    query = parse_qs(parts.query)
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "APPLICATION_RECORDER_TOPIC": _topic(CheckedPostgresRecorder),
+        "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
+        "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_USER": unquote(parts.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_POOL_SIZE": _first(query, "pool_size", "5"),
+        "POSTGRES_MAX_OVERFLOW": _first(query, "max_overflow", "15"),
+        "POSTGRES_CONNECT_TIMEOUT": _first(query, "connect_timeout", "30"),
+        "POSTGRES_LOCK_TIMEOUT": _first(query, "lock_timeout", "30"),
+    }
+    schema = _first(query, "schema", "")
+    if schema:
+        env["POSTGRES_SCHEMA"] = schema
+    return env
+
+
+def _first(query: dict[str, list[str]], key: str, default: str) -> str:
+    return query.get(key, [default])[0]
