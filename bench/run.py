@@ -34,6 +34,7 @@ import psycopg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
+from booking.fictional import fictional_phone
 from booking_domain.application import BookingApp
 from booking_domain.errors import BookingError
 from processes.clock import ManualClock
@@ -79,7 +80,7 @@ def store(kind: str) -> Iterator[dict[str, str]]:
 
 
 def phone(n: int) -> str:
-    return f"+4471234{n:05d}"
+    return fictional_phone(n)
 
 
 # ------------------------------------------------------------------ workloads

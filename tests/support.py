@@ -13,6 +13,7 @@ from uuid import UUID
 
 import psycopg
 
+from booking.fictional import fictional_phone
 from booking_domain.application import BookingApp, Done, Response
 from processes.clock import ManualClock
 from processes.store import store_env
@@ -24,8 +25,8 @@ STORES = ("memory", "sqlite", "postgres")
 
 
 def phone(n: int) -> str:
-    """A valid UK mobile number, different for each n < 100000."""
-    return f"+4471234{n:05d}"
+    """A valid number from Ofcom's drama ranges, different for each n."""
+    return fictional_phone(n)
 
 
 @contextmanager

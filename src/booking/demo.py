@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from uuid import UUID
 
+from booking.fictional import fictional_phone
 from booking_domain.application import BookingApp
 from booking_domain.errors import BookingError
 from booking_domain.wording import local_time
@@ -81,7 +82,7 @@ class Story:
 
     def register(self, names: list[str], tier: str) -> None:
         for name in names:
-            number = f"+4471234{len(self.phones) + 1:05d}"
+            number = fictional_phone(len(self.phones))
             self.phones[name] = number
             self.do(lambda n=name, p=number: self.app.register_player(name=n, phone=p, tier=tier))
 

@@ -20,13 +20,13 @@ _SPACES = re.compile(r"\s+")
 
 @dataclass(frozen=True, order=True)
 class PhoneNumber:
-    """A phone number in E.164 form, e.g. ``+447123456789``."""
+    """A phone number in E.164 form, e.g. ``+442079460123``."""
 
     e164: str
 
     @classmethod
     def parse(cls, raw: str, region: str = DEFAULT_REGION) -> PhoneNumber:
-        """Normalise user input ("07123 456789", "+44 7123 456789") to E.164."""
+        """Normalise user input ("020 7946 0123", "+44 20 7946 0123") to E.164."""
         text = (raw or "").strip()
         if not text or len(text) > 32:
             raise InvalidPhone()

@@ -14,11 +14,11 @@ from tests.support import START, pg_schema, pg_url
 def test_the_embedded_default_is_sqlite_under_the_data_dir(tmp_path: Path) -> None:
     settings = Settings.from_env({"BOOKING_DATA_DIR": str(tmp_path / "club")})
     app = build_app(settings, ManualClock(START))
-    app.register_player(name="Ana", phone="07123456789")
+    app.register_player(name="Ana", phone="02079460123")
     app.close()
     assert (tmp_path / "club" / "events.sqlite3").exists()
     again = build_app(settings, ManualClock(START))
-    assert again.find_player_by_phone("07123456789") is not None
+    assert again.find_player_by_phone("02079460123") is not None
     again.close()
 
 
@@ -30,7 +30,7 @@ def test_database_url_selects_postgresql(tmp_path: Path) -> None:
         )
         assert settings.store == "postgresql"
         app = build_app(settings, ManualClock(START))
-        app.register_player(name="Ana", phone="07123456789")
+        app.register_player(name="Ana", phone="02079460123")
         assert app.factory.__class__.__module__ == "eventsourcing.postgres"
         app.close()
     assert not (tmp_path / "events.sqlite3").exists()

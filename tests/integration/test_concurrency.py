@@ -85,7 +85,7 @@ def test_simultaneous_claims_on_the_last_place(real_app: BookingApp, clock: Manu
 def test_one_phone_registered_twice_at_once(real_app: BookingApp) -> None:
     outcomes = all_at_once(
         [
-            lambda n=n: real_app.register_player(name=f"Twin{n}", phone="07123456789")
+            lambda n=n: real_app.register_player(name=f"Twin{n}", phone="02079460123")
             for n in range(8)
         ]
     )

@@ -17,40 +17,40 @@ from booking_domain.values import ClubPolicy, Tier
 
 
 def test_a_registered_player_is_found_by_any_spelling_of_their_phone(app: BookingApp) -> None:
-    pid = app.register_player(name="Sam", phone="07123 456789").value
-    player = app.find_player_by_phone("+447123456789")
+    pid = app.register_player(name="Sam", phone="020 7946 0123").value
+    player = app.find_player_by_phone("+442079460123")
     assert player is not None and player.id == pid
-    assert player.phone == "+447123456789"
+    assert player.phone == "+442079460123"
     assert player.tier == Tier.C and not player.is_ringer and not player.muted
 
 
 def test_one_phone_is_one_player(app: BookingApp) -> None:
-    app.register_player(name="Sam", phone="07123456789")
+    app.register_player(name="Sam", phone="02079460123")
     with pytest.raises(PhoneTaken, match="already linked to another player"):
-        app.register_player(name="Samuel", phone="+44 7123 456789")
+        app.register_player(name="Samuel", phone="+44 20 7946 0123")
 
 
 def test_names_are_unique_whatever_their_case_and_spacing(app: BookingApp) -> None:
-    app.register_player(name="Sam B", phone="07123456789")
+    app.register_player(name="Sam B", phone="02079460123")
     with pytest.raises(NameTaken, match="That name's already taken — try another"):
-        app.register_player(name="sam  b", phone="07123456780")
+        app.register_player(name="sam  b", phone="02079460124")
 
 
 def test_a_refused_registration_leaves_nothing_behind(app: BookingApp) -> None:
-    app.register_player(name="Sam", phone="07123456789")
+    app.register_player(name="Sam", phone="02079460123")
     before = app.recorder.max_notification_id()
     with pytest.raises(NameTaken):
-        app.register_player(name="SAM", phone="07123456780")
+        app.register_player(name="SAM", phone="02079460124")
     assert app.recorder.max_notification_id() == before
     # The phone of the refused attempt is still free.
-    app.register_player(name="Alex", phone="07123456780")
+    app.register_player(name="Alex", phone="02079460124")
 
 
 @pytest.mark.parametrize(
     ("name", "phone", "error"),
     [
-        ("A" * 15, "07123456789", NameTooLong),
-        ("", "07123456789", ValidationError),
+        ("A" * 15, "02079460123", NameTooLong),
+        ("", "02079460123", ValidationError),
         ("Sam", "not a phone", InvalidPhone),
     ],
 )
@@ -63,24 +63,24 @@ def test_bad_player_details_are_refused(
 
 
 def test_renaming_frees_the_old_name(app: BookingApp) -> None:
-    sam = app.register_player(name="Sam", phone="07123456789").value
+    sam = app.register_player(name="Sam", phone="02079460123").value
     app.update_player(sam, name="Samuel")
     assert app.get_player(sam).name == "Samuel"
-    other = app.register_player(name="Sam", phone="07123456780").value
+    other = app.register_player(name="Sam", phone="02079460124").value
     assert app.get_player(other).name == "Sam"
     with pytest.raises(NameTaken):
         app.update_player(other, name="samuel")
 
 
 def test_a_ringer_who_becomes_a_regular_keeps_their_record(app: BookingApp) -> None:
-    pid = app.register_player(name="Guest", phone="07123456789", is_ringer=True).value
+    pid = app.register_player(name="Guest", phone="02079460123", is_ringer=True).value
     app.update_player(pid, is_ringer=False, tier="B", muted=True)
     player = app.get_player(pid)
     assert (player.is_ringer, player.tier, player.muted) == (False, Tier.B, True)
 
 
 def test_ringers_are_always_tier_c(app: BookingApp) -> None:
-    pid = app.register_player(name="Guest", phone="07123456789", tier="A", is_ringer=True).value
+    pid = app.register_player(name="Guest", phone="02079460123", tier="A", is_ringer=True).value
     assert app.get_player(pid).tier == Tier.C
 
 
@@ -89,7 +89,7 @@ def test_unknown_player_and_unknown_tier(app: BookingApp) -> None:
 
     with pytest.raises(NotFound):
         app.update_player(uuid.uuid4(), tier="A")
-    pid = app.register_player(name="Sam", phone="07123456789").value
+    pid = app.register_player(name="Sam", phone="02079460123").value
     with pytest.raises(ValidationError, match="tier"):
         app.update_player(pid, tier="D")
 
