@@ -153,6 +153,6 @@ class MatchHandle:
     def offered(self) -> list[UUID]:
         return [o.player_id for o in self.waitlist.offers]
 
-    def tick(self) -> None:
+    def tick(self) -> Done[UUID]:
         """What the timers will do: finalise due dropouts, expire due offers."""
-        self.app.process_deadlines(self.match_id)
+        return self.app.process_deadlines(self.match_id)

@@ -12,7 +12,6 @@ from booking_domain.club import ClubSettings
 from booking_domain.errors import ValidationError
 from booking_domain.identity import PhoneNumber, PlayerName
 from booking_domain.match import Match
-from booking_domain.offers import fill_free_places
 from booking_domain.tokens import token_digest
 from booking_domain.transacting import ADMIN, Done, Transacting, parse_enum
 from booking_domain.unit import Unit
@@ -170,14 +169,15 @@ class AdminCommands(Transacting):
         def work(unit: Unit, now: datetime) -> str:
             match = unit.match(match_id)
             windows = self._plan_windows(unit, match, mode, tier_windows, now)
-            match.enable_booking(
+            organiser.enable_booking(
+                match,
+                unit.waitlist(match_id),
                 invite_mode=mode,
                 windows=windows,
                 token_digest=token_digest(token),
                 actor=actor,
                 now=now,
             )
-            fill_free_places(match, unit.waitlist(match_id), now)
             return token
 
         return self._transact(work)
@@ -199,7 +199,9 @@ class AdminCommands(Transacting):
                 windows = match.tier_windows  # staying tiered: keep the windows there are
             else:
                 windows = self._plan_windows(unit, match, mode, tier_windows, now)
-            match.change_invite_mode(invite_mode=mode, windows=windows, actor=actor, now=now)
+            organiser.change_invite_mode(
+                match, unit.waitlist(match_id), mode=mode, windows=windows, actor=actor, now=now
+            )
             return match.id
 
         return self._transact(work)
@@ -276,10 +278,10 @@ class AdminCommands(Transacting):
         return self._on_match(match_id, lambda m, w, now: organiser.lock_pool(m, w, actor, now))
 
     def balance_teams(self, match_id: UUID, *, actor: str = ADMIN) -> Done[UUID]:
-        return self._on_match(match_id, lambda m, w, now: m.balance_teams(actor=actor, now=now))
+        return self._on_match(match_id, lambda m, w, now: organiser.balance_teams(m, w, actor, now))
 
     def complete_match(self, match_id: UUID, *, actor: str = ADMIN) -> Done[UUID]:
-        return self._on_match(match_id, lambda m, w, now: m.complete(actor=actor, now=now))
+        return self._on_match(match_id, lambda m, w, now: organiser.complete(m, w, actor, now))
 
     def cancel_match(self, match_id: UUID, *, reason: str = "", actor: str = ADMIN) -> Done[UUID]:
         return self._on_match(

@@ -161,3 +161,11 @@ class InvalidTransition(BookingError):
 
     code = "invalid_transition"
     default_message = "That change isn't allowed now."
+
+
+class GuardTripped(InvalidTransition):
+    """An aggregate refused a change the booking rules should never ask of it.
+
+    A client sees ``invalid_transition``; in a test it is a bug in the rules
+    that span a match and its waitlist, never an acceptable refusal.
+    """

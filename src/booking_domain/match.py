@@ -13,7 +13,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from booking_domain import policies
-from booking_domain.errors import InvalidTransition
+from booking_domain.errors import GuardTripped
 from booking_domain.match_schedule import MatchSchedule, check_capacity
 from booking_domain.roster import RosterEntry
 from booking_domain.values import Status
@@ -56,7 +56,7 @@ class Match(MatchSchedule):
         if self.status_of(player_id) == Status.IN:
             return
         if self.free_places <= 0:
-            raise InvalidTransition("There is no free place to book.")
+            raise GuardTripped("There is no free place to book.")
         self._player_in(player_id=player_id, source=source, via=via, timestamp=now)
 
     @event("PlayerIn")
@@ -101,7 +101,7 @@ class Match(MatchSchedule):
         """OUT from a state without a place (PENDING, MAYBE, WAITLIST, OUT)."""
         entry = self.roster.get(player_id)
         if entry and entry.status in (Status.IN, Status.HELD):
-            raise InvalidTransition("Use drop_out for a player who holds a place.")
+            raise GuardTripped("Use drop_out for a player who holds a place.")
         if entry and entry.status == Status.OUT and entry.out_flexible == flexible:
             return
         self._player_out(player_id=player_id, out_flexible=flexible, source=source, timestamp=now)
@@ -117,7 +117,7 @@ class Match(MatchSchedule):
         """Soft interest; not counted against capacity (seed 004 §3.3)."""
         entry = self.roster.get(player_id)
         if entry and entry.status in (Status.IN, Status.HELD):
-            raise InvalidTransition("Use drop_out for a player who holds a place.")
+            raise GuardTripped("Use drop_out for a player who holds a place.")
         if entry and entry.status == Status.MAYBE:
             return
         self._player_maybe(player_id=player_id, source=source, timestamp=now)
@@ -131,7 +131,7 @@ class Match(MatchSchedule):
         """The player queues for a place (the queue itself is the Waitlist's)."""
         entry = self.roster.get(player_id)
         if entry and entry.holds_place:
-            raise InvalidTransition("A player with a place cannot queue for one.")
+            raise GuardTripped("A player with a place cannot queue for one.")
         if entry and entry.status == Status.WAITLIST:
             return
         self._player_waitlisted(player_id=player_id, source=source, timestamp=now)
@@ -167,7 +167,7 @@ class Match(MatchSchedule):
         """IN → OUT/MAYBE starts a grace period; the place stays theirs until it ends."""
         entry = self.roster.get(player_id)
         if entry is None or entry.status != Status.IN:
-            raise InvalidTransition("Only a player who is IN can drop out.")
+            raise GuardTripped("Only a player who is IN can drop out.")
         grace = policies.grace_period(self.kickoff_at, now)
         self._dropped_out(
             player_id=player_id,
@@ -202,7 +202,7 @@ class Match(MatchSchedule):
         """Back to IN within grace: the reserved place and its seniority return."""
         entry = self.roster.get(player_id)
         if entry is None or not entry.in_grace:
-            raise InvalidTransition("There is no dropout in grace to retract.")
+            raise GuardTripped("There is no dropout in grace to retract.")
         self._dropout_retracted(player_id=player_id, source=source, timestamp=now)
 
     @event("DropoutRetracted")
@@ -266,7 +266,7 @@ class Match(MatchSchedule):
     def demote(self, *, player_id: UUID, reason: str, now: datetime) -> None:
         """IN → WAITLIST because capacity fell below the number IN (seed 004 §1)."""
         if self.status_of(player_id) != Status.IN:
-            raise InvalidTransition("Only a player who is IN can be demoted.")
+            raise GuardTripped("Only a player who is IN can be demoted.")
         self._player_demoted(player_id=player_id, reason=reason, timestamp=now)
 
     @event("PlayerDemoted")
@@ -277,9 +277,9 @@ class Match(MatchSchedule):
     def reinstate(self, *, player_id: UUID, now: datetime) -> None:
         """A bumped player gets their place back when capacity rises (seed 004 §7)."""
         if self.status_of(player_id) != Status.WAITLIST:
-            raise InvalidTransition("Only a waitlisted player can be reinstated.")
+            raise GuardTripped("Only a waitlisted player can be reinstated.")
         if self.free_places <= 0:
-            raise InvalidTransition("There is no free place to reinstate into.")
+            raise GuardTripped("There is no free place to reinstate into.")
         self._player_reinstated(player_id=player_id, timestamp=now)
 
     @event("PlayerReinstated")

@@ -13,7 +13,7 @@ from booking_domain import policies
 from booking_domain.errors import InvalidTransition
 from booking_domain.match import Match
 from booking_domain.offers import SYSTEM, catch_up, fill_free_places, place_freed
-from booking_domain.values import Source, Status
+from booking_domain.values import InviteMode, Source, Status, TierWindows
 from booking_domain.waitlist import Offer, Waitlist
 
 
@@ -102,11 +102,55 @@ def _fresh_batch_open(match: Match, waitlist: Waitlist) -> bool:
     return bool(offered) and offered == head and not any(e.passed for e in waitlist.queue)
 
 
+def enable_booking(
+    match: Match,
+    waitlist: Waitlist,
+    *,
+    invite_mode: InviteMode,
+    windows: TierWindows | None,
+    token_digest: str,
+    actor: str,
+    now: datetime,
+) -> None:
+    """Turn the shared link on with a fresh token; free places go to the queue again."""
+    catch_up(match, waitlist, now)
+    match.enable_booking(
+        invite_mode=invite_mode, windows=windows, token_digest=token_digest, actor=actor, now=now
+    )
+    fill_free_places(match, waitlist, now)
+
+
+def change_invite_mode(
+    match: Match,
+    waitlist: Waitlist,
+    *,
+    mode: InviteMode,
+    windows: TierWindows | None,
+    actor: str,
+    now: datetime,
+) -> None:
+    """All at once ↔ tiered, keeping the link (seed 004 §3)."""
+    catch_up(match, waitlist, now)
+    match.change_invite_mode(invite_mode=mode, windows=windows, actor=actor, now=now)
+
+
 def lock_pool(match: Match, waitlist: Waitlist, actor: str, now: datetime) -> None:
     """Lock Pool ends self-serve booking: grace ends and open offers lapse."""
     catch_up(match, waitlist, now, offer=False)
     match.lock_pool(actor=actor, now=now)
     _wind_down(match, waitlist, "pool_locked", now)
+
+
+def balance_teams(match: Match, waitlist: Waitlist, actor: str, now: datetime) -> None:
+    """PoolLocked → TeamsBalanced."""
+    catch_up(match, waitlist, now, offer=False)
+    match.balance_teams(actor=actor, now=now)
+
+
+def complete(match: Match, waitlist: Waitlist, actor: str, now: datetime) -> None:
+    """TeamsBalanced → Completed."""
+    catch_up(match, waitlist, now, offer=False)
+    match.complete(actor=actor, now=now)
 
 
 def cancel(match: Match, waitlist: Waitlist, reason: str, actor: str, now: datetime) -> None:

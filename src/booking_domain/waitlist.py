@@ -10,14 +10,14 @@ match's history.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from booking_domain.errors import InvalidTransition, NoOffer, OfferExpired
+from booking_domain.errors import GuardTripped, NoOffer, OfferExpired
 from booking_domain.values import OfferOutcome
 
 
@@ -40,7 +40,7 @@ class QueueEntry:
     last_offer: str | None = None
     last_offer_reason: str | None = None
     last_offer_batch: int | None = None
-    cart: dict[str, Any] | None = field(default=None, compare=True)
+    cart: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -204,7 +204,7 @@ class Waitlist(Aggregate):
         if not player_ids:
             return
         if any(p in self for p in player_ids):
-            raise InvalidTransition("A demoted player is already queued.")
+            raise GuardTripped("A demoted player is already queued.")
         self._players_bumped(player_ids=list(player_ids), reason=reason, timestamp=now)
 
     @event("PlayersBumped")
@@ -217,7 +217,7 @@ class Waitlist(Aggregate):
         """A bumped player leaves the queue because their place came back."""
         entry = self.entry_of(player_id)
         if entry is None or not entry.bumped:
-            raise InvalidTransition("Only a bumped player can be reinstated.")
+            raise GuardTripped("Only a bumped player can be reinstated.")
         offer = self.open_offer_for(player_id)
         if offer is not None:
             self._supersede(offer, "reinstated", now)
@@ -251,7 +251,7 @@ class Waitlist(Aggregate):
             return []
         for player_id in player_ids:
             if player_id not in self or self.open_offer_for(player_id):
-                raise InvalidTransition("Offers go to queued players without an open offer.")
+                raise GuardTripped("Offers go to queued players without an open offer.")
         batch = self.batches_issued + 1
         for player_id in player_ids:
             self._offer_issued(

@@ -115,3 +115,39 @@ def test_the_match_waitlist_boundary_refuses_a_stale_write(
     # The same command through the application retries on the new state and wins.
     real_app.add_player_to_match(game.match_id, ben.player_id)
     assert game.status(ben) == "IN" and game.queue() == [cal.player_id]
+
+
+def test_two_admins_at_once_never_leave_offers_on_a_closed_match(
+    real_app: BookingApp, clock: ManualClock
+) -> None:
+    """One sends new waitlist offers (writes the waitlist), the other switches booking
+    off (writes the match), at the same instant, thirty times over."""
+    club = Club(real_app, clock)
+    ins = club.players("In0", "In1")
+    waiting = club.players("W0", "W1")
+    game = club.match(capacity=2, kickoff_in=timedelta(days=10))
+    for p in ins:
+        game.say(p, "IN")
+    for p in waiting:
+        game.say(p, "WAITLIST")
+    game.say(ins[0], "OUT")
+    clock.advance(timedelta(minutes=10))
+    game.tick()  # grace over: the place is offered to both
+    outcomes: Counter[str] = Counter()
+    for _ in range(30):
+        if not game.match.booking_enabled:
+            game.token = real_app.enable_booking(game.match_id).value
+        clock.advance(timedelta(minutes=241))  # open offers lapse: a round with none open
+        game.tick()
+        assert game.offered() == []
+        outcomes.update(
+            all_at_once(
+                [
+                    lambda: real_app.reissue_offers(game.match_id),
+                    lambda: real_app.disable_booking(game.match_id),
+                ]
+            )
+        )
+        match = game.match
+        assert match.booking_enabled or game.offered() == [], "offers open on a closed match"
+    assert outcomes["ok"] >= 30  # every disable went through; reissues too unless they came second

@@ -15,7 +15,7 @@ from tests.property.machine import MatchMachine, SnapshottingApp
 from tests.support import pg_schema, pg_url
 
 MatchMachine.TestCase.settings = settings(
-    max_examples=150,
+    max_examples=250,
     stateful_step_count=40,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],

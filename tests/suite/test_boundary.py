@@ -63,11 +63,3 @@ def test_a_stale_half_is_refused(club: Club, second: Callable[..., Decision]) ->
     with pytest.raises(IntegrityError):
         club.app.save(*other.touched(), read_versions=other.read_versions())
     assert game.offered(), "the first decision stands"
-
-
-def test_through_the_application_the_loser_retries_on_the_new_state(club: Club) -> None:
-    game = lapsed_round(club)
-    club.app.reissue_offers(game.match_id)
-    club.app.disable_booking(game.match_id)
-    assert game.offered() == []
-    assert not game.match.booking_enabled

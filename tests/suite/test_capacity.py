@@ -24,8 +24,9 @@ def test_lowering_capacity_demotes_the_latest_ins_to_the_head_in_order(club: Clu
 
 def test_seniority_counts_from_the_first_in_even_after_changing_your_mind(club: Club) -> None:
     game, ins, _ = full_game(club, capacity=3, waiting=0)
+    club.clock.advance(10 * M)
     game.say(ins[0], "OUT")
-    game.say(ins[0], "IN")  # within grace: keeps the place taken first
+    game.say(ins[0], "IN")  # within grace: keeps the place taken first, 10 minutes ago
     club.app.change_capacity(game.match_id, 2)
     assert game.status(ins[0]) == "IN"
     assert game.status(ins[2]) == "WAITLIST"

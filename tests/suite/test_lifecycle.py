@@ -45,9 +45,15 @@ def test_steps_cannot_be_skipped_or_reversed(club: Club) -> None:
     with pytest.raises(InvalidTransition):
         club.app.complete_match(game.match_id)
     club.app.lock_pool(game.match_id)
-    club.app.lock_pool(game.match_id)  # a double click changes nothing
+    version = game.match.version
+    assert club.app.lock_pool(game.match_id).position is None  # a double click changes nothing
+    assert game.match.version == version
     with pytest.raises(InvalidTransition):
         club.app.enable_booking(game.match_id)
+    club.app.balance_teams(game.match_id)
+    assert club.app.balance_teams(game.match_id).position is None
+    with pytest.raises(InvalidTransition):
+        club.app.lock_pool(game.match_id)
 
 
 def test_locking_ends_grace_and_open_offers(club: Club) -> None:
@@ -63,13 +69,14 @@ def test_locking_ends_grace_and_open_offers(club: Club) -> None:
     assert entry is not None and entry.last_offer_reason == "pool_locked"
 
 
-def test_cancel_from_any_state_before_completed(club: Club) -> None:
+@pytest.mark.parametrize("steps", [0, 1, 2])
+def test_cancel_from_any_state_before_completed(club: Club, steps: int) -> None:
     game, _, _ = full_game(club, capacity=2, waiting=2)
-    club.app.lock_pool(game.match_id)
-    club.app.balance_teams(game.match_id)
+    for step in (club.app.lock_pool, club.app.balance_teams)[:steps]:
+        step(game.match_id)
     club.app.cancel_match(game.match_id, reason="Pitch flooded")
     assert game.match.state == MatchState.CANCELLED
-    club.app.cancel_match(game.match_id)  # again: nothing new
+    assert club.app.cancel_match(game.match_id).position is None  # again: nothing new
 
 
 def test_a_completed_match_cannot_be_cancelled(club: Club) -> None:
@@ -114,3 +121,13 @@ def test_bad_match_details_are_refused(club: Club, field: str, options: dict[str
     values.update(options)
     with pytest.raises(ValidationError, match=field):
         club.app.schedule_match(**values)  # type: ignore[arg-type]
+
+
+def test_the_link_dies_when_the_match_is_completed(club: Club) -> None:
+    from booking_domain.errors import InvalidToken
+
+    game, ins, _ = full_game(club, capacity=2, waiting=0)
+    for step in (club.app.lock_pool, club.app.balance_teams, club.app.complete_match):
+        step(game.match_id)
+    with pytest.raises(InvalidToken):
+        game.say(ins[0], "OUT")

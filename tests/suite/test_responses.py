@@ -291,3 +291,22 @@ def test_enabling_rotates_the_token_every_time(club: Club) -> None:
     first = game.match.invite_token_digest
     club.app.enable_booking(game.match_id)
     assert game.match.invite_token_digest != first
+
+
+def test_tiers_b_and_c_can_open_together(club: Club) -> None:
+    bob = club.player("Bob", tier="B")
+    cy = club.player("Cy")
+    now = club.clock.now()
+    game = club.match(
+        invite_mode="tiered",
+        tier_windows={"a_open_at": now, "b_open_at": now + 2 * H, "c_open_at": now + 2 * H},
+    )
+    windows = game.match.tier_windows
+    assert windows is not None
+    assert windows.b_and_c_together
+    with pytest.raises(TooEarly, match="Tier C opens at Mon 23 Nov 11:00"):
+        game.say(cy, "IN")
+    club.clock.advance(2 * H)
+    game.say(bob, "IN")
+    game.say(cy, "IN")
+    assert (game.status(bob), game.status(cy)) == ("IN", "IN")

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from booking_domain.errors import MatchFull, OfferExpired, RingerBlocked, ValidationError
-from booking_domain.values import Tier
+from booking_domain.values import Status, Tier
 from tests.suite.test_offers import full_game
 from tests.support import Club
 
@@ -96,14 +96,15 @@ def test_a_manual_add_overtakes_an_offer_rather_than_declining_it(club: Club) ->
 
 
 def test_a_capacity_cut_leaves_no_more_offers_than_the_places_allow(club: Club) -> None:
-    game, ins, _ = full_game(club, capacity=5, waiting=6)
+    game, ins, queue = full_game(club, capacity=5, waiting=6)
     game.say(ins[0], "OUT")
     game.say(ins[1], "OUT")
     club.clock.advance(5 * M)
     game.tick()
-    assert len(game.offered()) == 4  # two places: top four
+    assert game.offered() == [p.player_id for p in queue[:4]]  # two places: top four
     club.app.change_capacity(game.match_id, 4)
-    assert len(game.offered()) == 3  # one place: top three, the fourth offer ended
+    # One place: the top three keep their offers; the one furthest back loses it.
+    assert game.offered() == [p.player_id for p in queue[:3]]
 
 
 def test_a_ringer_added_by_the_organiser_can_take_back_their_out(club: Club) -> None:
@@ -119,3 +120,55 @@ def test_a_ringer_added_by_the_organiser_can_take_back_their_out(club: Club) -> 
     game.tick()
     with pytest.raises(RingerBlocked):
         game.say(gus, "IN")  # grace over: that would be booking themselves
+
+
+def test_a_claim_after_grace_ran_out_unnoticed_gets_the_place(club: Club) -> None:
+    game, ins, queue = full_game(club, capacity=1, waiting=3, kickoff_in=10 * H)
+    game.say(ins[0], "OUT")
+    club.clock.advance(5 * M)  # grace (2 min) over, no timer has run: no offer exists yet
+    assert game.claim(queue[0]).value.standing.status == Status.IN
+
+
+def test_raising_capacity_after_a_lapsed_round_offers_the_queue_again(club: Club) -> None:
+    game, ins, queue = full_game(club, capacity=1, waiting=2, kickoff_in=10 * H)
+    game.say(ins[0], "OUT")
+    club.app.release_spot(game.match_id, ins[0].player_id)
+    club.clock.advance(60 * M)
+    game.tick()
+    assert game.offered() == []
+    club.app.change_capacity(game.match_id, 2)
+    assert game.offered() == [p.player_id for p in queue]
+
+
+def test_grace_ended_by_the_timer_starts_a_new_round(club: Club) -> None:
+    game, ins, queue = full_game(club, capacity=3, waiting=2, kickoff_in=10 * H)
+    game.say(ins[0], "OUT")
+    club.app.release_spot(game.match_id, ins[0].player_id)
+    club.clock.advance(60 * M)
+    game.tick()
+    game.say(ins[1], "OUT")
+    club.clock.advance(2 * M)
+    game.tick()
+    assert game.offered() == [p.player_id for p in queue]
+
+
+def test_a_match_with_fanout_one_offers_only_the_head(club: Club) -> None:
+    game, ins, queue = full_game(club, capacity=2, waiting=3, offer_fanout=1)
+    game.say(ins[0], "OUT")
+    club.app.release_spot(game.match_id, ins[0].player_id)
+    assert game.offered() == [queue[0].player_id]
+
+
+def test_a_ringer_on_the_waitlist_gets_offers_like_anyone(club: Club) -> None:
+    club.app.change_settings({"enable_ringer_self_book": True})
+    ana = club.player("Ana")
+    gus = club.player("Gus", ringer=True)
+    game = club.match(capacity=1)
+    game.say(ana, "IN")
+    game.say(gus, "WAITLIST")
+    club.app.change_settings({"enable_ringer_self_book": False})
+    game.say(ana, "OUT")
+    club.app.release_spot(game.match_id, ana.player_id)
+    assert game.offered() == [gus.player_id]
+    game.claim(gus)
+    assert game.status(gus) == "IN"
