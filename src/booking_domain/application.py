@@ -104,17 +104,19 @@ class BookingApp(AdminCommands):
 
     # ------------------------------------------------ commands timers call
 
-    def finalise_dropouts(self, match_id: UUID) -> Done[UUID]:
-        """End every grace period that is over (idempotent; early calls do nothing)."""
-        return self._on_match(match_id, offers.finalise_due_dropouts)
-
-    def expire_offers(self, match_id: UUID) -> Done[UUID]:
-        """Expire every offer past its time and cascade (idempotent)."""
-        return self._on_match(match_id, offers.expire_due_offers)
-
     def process_deadlines(self, match_id: UUID) -> Done[UUID]:
-        """Everything due on this match by now: grace ends first, then expiries."""
+        """Apply everything due on this match by now, in the order it fell due.
+
+        What every timer of a match calls — a grace period ending, an offer
+        expiring. Idempotent: early, late and repeated calls are all safe,
+        because any command on the match applies what is due anyway.
+        """
         return self._on_match(match_id, offers.catch_up)
+
+    #: The timer for a grace period's end (seed 004 "dropout_grace_processor").
+    finalise_dropouts = process_deadlines
+    #: The timer for an offer's expiry (seed 004 "waitlist_offer_processor").
+    expire_offers = process_deadlines
 
     # ----------------------------------------------------------------- queries
 

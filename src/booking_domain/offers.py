@@ -26,34 +26,36 @@ def is_instant_claim(match: Match, now: datetime) -> bool:
 
 
 def catch_up(match: Match, waitlist: Waitlist, now: datetime, *, offer: bool = True) -> None:
-    """Apply every deadline that has passed: grace periods first, then expiries.
+    """Apply every deadline that has passed, in the order the deadlines fell due.
 
-    ``offer=False`` when the command is about to close booking anyway: the
-    deadlines are recorded as what they were, without offering anything.
+    Deadlines falling due at the same moment are applied together: offers
+    expiring pass their players over for the round, grace periods ending free
+    their places and start a new round, then the free places are offered once.
+    This leaves the state the timers would have left had they run on time.
+    ``offer=False`` when the command is about to close booking anyway:
+    deadlines are recorded, nothing is offered.
     """
-    finalise_due_dropouts(match, waitlist, now, offer=offer)
-    expire_due_offers(match, waitlist, now, offer=offer)
+    while (moment := _earliest_deadline(match, waitlist, now)) is not None:
+        for due in [o for o in waitlist.offers if o.expires_at <= moment]:
+            waitlist.expire(offer=due, now=now)
+        ended = [e.player_id for e in match.roster.in_grace() if _due(e.grace_until, moment)]
+        for player_id in ended:
+            match.finalise_dropout(player_id=player_id, reason="grace_ended", actor=SYSTEM, now=now)
+        if ended and match.free_places > 0:
+            waitlist.close_round(reason="dropout", now=now)
+        if offer:
+            fill_free_places(match, waitlist, now, reason="dropout" if ended else "cascade")
 
 
-def finalise_due_dropouts(
-    match: Match, waitlist: Waitlist, now: datetime, *, offer: bool = True
-) -> None:
-    """Grace periods that have run out end; their places go to the queue (timer)."""
-    freed = [
-        pid
-        for pid in match.dropouts_due(now)
-        if match.finalise_dropout(player_id=pid, reason="grace_ended", actor=SYSTEM, now=now)
-    ]
-    if freed and offer:
-        place_freed(match, waitlist, now, reason="dropout")
+def _due(deadline: datetime | None, moment: datetime) -> bool:
+    return deadline is not None and deadline <= moment
 
 
-def expire_due_offers(
-    match: Match, waitlist: Waitlist, now: datetime, *, offer: bool = True
-) -> None:
-    """Offers past their time end; the cascade offers the next players (timer)."""
-    if waitlist.expire_due(now=now) and offer:
-        fill_free_places(match, waitlist, now, reason="cascade")
+def _earliest_deadline(match: Match, waitlist: Waitlist, now: datetime) -> datetime | None:
+    deadlines = [o.expires_at for o in waitlist.offers]
+    deadlines += [e.grace_until for e in match.roster.in_grace() if e.grace_until is not None]
+    passed = [d for d in deadlines if d <= now]
+    return min(passed) if passed else None
 
 
 def place_freed(match: Match, waitlist: Waitlist, now: datetime, *, reason: str) -> None:

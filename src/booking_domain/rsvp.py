@@ -41,12 +41,15 @@ class PlayerStanding:
 
 
 def standing(match: Match, waitlist: Waitlist, player_id: UUID, now: datetime) -> PlayerStanding:
+    """As it is at ``now``: an offer or a grace period that has run out is not shown."""
     entry = match.roster.get(player_id)
+    offer = waitlist.open_offer_for(player_id)
+    grace_until = entry.grace_until if entry else None
     return PlayerStanding(
         status=match.status_of(player_id),
         waitlist_position=waitlist.position_of(player_id),
-        offer=waitlist.open_offer_for(player_id),
-        in_grace_until=entry.grace_until if entry else None,
+        offer=offer if offer and offer.expires_at > now else None,
+        in_grace_until=grace_until if grace_until and grace_until > now else None,
         out_flexible=entry.out_flexible if entry else False,
         instant_claim=is_instant_claim(match, now),
     )
@@ -117,13 +120,14 @@ def _say_in(match: Match, waitlist: Waitlist, booker: Booker, now: datetime, sou
 def _directly_bookable(match: Match, waitlist: Waitlist, now: datetime, *, queued: bool) -> bool:
     """May this player take a free place without an offer?
 
-    Yes if nobody waiting has first call on it (the queue is empty, or everyone
-    in it let an offer lapse this round). Under 30 minutes to kick-off, anyone
-    *in the queue* may: the first tap wins (seed 004 §7).
+    Yes if there are more free places than waiting players with first call on
+    one (those who have not let an offer lapse this round). Under 30 minutes to
+    kick-off, anyone *in the queue* may take any free place: the first tap
+    wins (seed 004 §7).
     """
     if match.free_places <= 0:
         return False
-    if not waitlist.blocks_direct_booking():
+    if match.free_places > waitlist.claimants():
         return True
     return queued and is_instant_claim(match, now)
 
@@ -205,10 +209,7 @@ def _refuse_claim(match: Match, waitlist: Waitlist, pid: UUID, saying_in: bool) 
     assert entry is not None
     if entry.passed:  # offered in this round and let it lapse
         raise OfferExpired()
-    if (
-        entry.last_offer_reason == "spot_filled"
-        and entry.last_offer_batch == waitlist.batches_issued
-    ):
+    if entry.last_offer_reason == "spot_filled" and entry.batches_seen == waitlist.batches_issued:
         raise SpotFilled()
     if saying_in or match.free_places <= 0:
         # Their turn has not come: they stay where they are in the queue.

@@ -12,6 +12,7 @@ so a reader can wait for its views to catch up.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,8 +20,8 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.application import Application, Repository
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, OperationalError
 from eventsourcing.utils import EnvType
 
 from booking_domain.clock import Clock
@@ -35,6 +36,13 @@ T = TypeVar("T")
 ADMIN = "admin"
 #: The keyword the event store's recorder is given the versions of read-only aggregates by.
 READ_VERSIONS = "read_versions"
+
+
+class StoreBusy(BookingError):
+    """The event store could not take the write in time (locked, timed out)."""
+
+    code = "unavailable"
+    default_message = "Bookings are busy right now — please try again in a moment."
 
 
 class ConcurrencyConflict(BookingError):
@@ -61,6 +69,29 @@ def parse_enum(cls: type[Any], value: Any, field: str) -> Any:
         raise ValidationError(field, f"must be one of {allowed}") from None
 
 
+class SerialisedRepository(Repository[UUID]):
+    """The library's repository, with one aggregate read at a time per aggregate.
+
+    With a cache, the library brings a cached aggregate up to date in place
+    and then copies it for the caller; the copy is taken outside its lock, so
+    another thread updating the same cached aggregate can change it mid-copy
+    ("dictionary changed size during iteration"). Striped locks around the
+    whole read keep reads of one aggregate apart; reads of others run freely.
+    """
+
+    STRIPES = 64
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._stripes = [threading.Lock() for _ in range(self.STRIPES)]
+
+    def get(self, aggregate_id: UUID, **kwargs: Any) -> Any:
+        if self.cache is None or kwargs.get("version") is not None:
+            return super().get(aggregate_id, **kwargs)
+        with self._stripes[hash(aggregate_id) % self.STRIPES]:
+            return super().get(aggregate_id, **kwargs)
+
+
 class Transacting(Application[UUID]):
     """An application whose commands run as atomic, retried writes."""
 
@@ -81,6 +112,18 @@ class Transacting(Application[UUID]):
         self.clock = clock
         self._new_token = new_token
 
+    def construct_repository(self) -> Repository[UUID]:
+        library = super().construct_repository()  # reads the cache settings from env
+        maxsize = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
+        return SerialisedRepository(
+            event_store=library.event_store,
+            snapshot_store=library.snapshot_store,
+            cache_maxsize=int(maxsize) if maxsize else None,
+            fastforward=library.fastforward,
+            fastforward_skipping=library.fastforward_skipping,
+            deepcopy_from_cache=library.deepcopy_from_cache,
+        )
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_value_objects(transcoder)
@@ -94,6 +137,8 @@ class Transacting(Application[UUID]):
                 return Done(value, None)
             try:
                 recordings = self.save(*touched, **{READ_VERSIONS: unit.read_versions()})
+            except OperationalError as busy:
+                raise StoreBusy() from busy
             except IntegrityError:
                 # Someone else wrote first: decide again on the state they left.
                 time.sleep(random.uniform(0, 0.002 * min(attempt, 10)))  # noqa: S311

@@ -28,8 +28,9 @@ class QueueEntry:
     ``bumped``: demoted by a capacity cut, first back when capacity rises.
     ``passed``: offered a place in the current round and let it lapse; the round's
     cascade moves on to the next players (seed 004 §4 "auto-cascade").
-    ``last_offer``/``last_offer_reason``/``last_offer_batch``: how their latest
-    offer ended, and in which batch.
+    ``last_offer``/``last_offer_reason``: how their latest offer ended;
+    ``batches_seen``: how many batches had been issued by then, so an outcome
+    stays news only until a newer batch goes out.
     ``cart``: what a court-slot request asked for (seed 002), kept with the entry.
     """
 
@@ -39,7 +40,7 @@ class QueueEntry:
     passed: bool = False
     last_offer: str | None = None
     last_offer_reason: str | None = None
-    last_offer_batch: int | None = None
+    batches_seen: int = 0
     cart: dict[str, Any] | None = None
 
 
@@ -112,13 +113,14 @@ class Waitlist(Aggregate):
         offered = {o.player_id for o in self.offers}
         return [e.player_id for e in self.queue if not e.passed and e.player_id not in offered]
 
-    def blocks_direct_booking(self) -> bool:
-        """Someone in the queue still has a claim on free places (FIFO fairness).
+    def claimants(self) -> int:
+        """How many waiting players still have first call on a free place (FIFO fairness).
 
-        Once every waiting player has let an offer lapse this round, free places
-        are open to anyone (seed 004: "otherwise the place is open to anyone").
+        Those who let an offer lapse this round have had their turn; places
+        beyond the claimants are open to anyone (seed 004: "otherwise the
+        place is open to anyone").
         """
-        return any(not e.passed for e in self.queue)
+        return sum(1 for e in self.queue if not e.passed)
 
     def bumped_players(self) -> list[UUID]:
         return [e.player_id for e in self.queue if e.bumped]
@@ -321,10 +323,11 @@ class Waitlist(Aggregate):
         """A waiting player took a place by first tap (instant claim or open place)."""
         self._remove(player_id)
 
-    def expire_due(self, *, now: datetime) -> list[Offer]:
-        """End every offer whose time is up; their players keep their places."""
-        due = self.offers_due(now)
-        for offer in due:
+    def expire(self, *, offer: Offer, now: datetime) -> None:
+        """End an offer whose time is up; its player keeps their place in the queue."""
+        if offer.expires_at > now:
+            raise GuardTripped("That offer has not run out yet.")
+        if offer in self.offers:
             self._offer_expired(
                 offer_id=offer.offer_id,
                 player_id=offer.player_id,
@@ -332,7 +335,6 @@ class Waitlist(Aggregate):
                 expired_at=offer.expires_at,
                 timestamp=now,
             )
-        return due
 
     @event("OfferExpired")
     def _offer_expired(
@@ -351,7 +353,7 @@ class Waitlist(Aggregate):
             passed=True,
             last_offer=str(OfferOutcome.EXPIRED),
             last_offer_reason="expired",
-            last_offer_batch=batch,
+            batches_seen=self.batches_issued,
         )
 
     def supersede_all(self, *, reason: str, now: datetime) -> list[Offer]:
@@ -389,7 +391,7 @@ class Waitlist(Aggregate):
             player_id,
             last_offer=str(OfferOutcome.SUPERSEDED),
             last_offer_reason=reason,
-            last_offer_batch=batch,
+            batches_seen=self.batches_issued,
         )
 
     @event("OfferDeclined")
@@ -402,7 +404,7 @@ class Waitlist(Aggregate):
             player_id,
             last_offer=str(OfferOutcome.DECLINED),
             last_offer_reason=reason,
-            last_offer_batch=batch,
+            batches_seen=self.batches_issued,
         )
 
     def close_round(self, *, reason: str, now: datetime) -> None:

@@ -16,6 +16,7 @@ whole decision is optimistic and serializable, and the loser is retried.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from psycopg.sql import SQL, Identifier
 from booking_domain.application import READ_VERSIONS
 
 EVENTS_FILE = "events.sqlite3"
+_DDL_LOCK = 0x626F6F6B  # an advisory lock key of our own, for table creation
 
 
 def _refuse(stale: list[UUID]) -> None:
@@ -105,6 +107,32 @@ class CheckedPostgresRecorder(PostgresApplicationRecorder):
 
     checks_read_versions = True
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.datastore.enable_db_functions:
+            # The library's database-function path inserts without calling
+            # _insert_stored_events, so the check below would silently not run.
+            raise ValueError("POSTGRES_ENABLE_DB_FUNCTIONS is not supported")
+
+    def create_table(self) -> None:
+        # The library creates its composite types first, each in a transaction
+        # of its own; two workers creating them at once on a new database can
+        # collide. A second try finds them made.
+        for attempt in range(3):
+            try:
+                super().create_table()
+                return
+            except Exception:
+                if attempt == 2:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+
+    def _create_table(self, curs: Cursor[DictRow]) -> None:
+        # Several workers starting at once would run the same DDL concurrently
+        # ("tuple concurrently updated"); one at a time, the rest find it done.
+        curs.execute("SELECT pg_advisory_xact_lock(%s)", (_DDL_LOCK,))
+        super()._create_table(curs)
+
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
@@ -141,7 +169,7 @@ def store_env(database_url: str | None, data_dir: str | Path | None) -> dict[str
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "APPLICATION_RECORDER_TOPIC": _topic(CheckedSQLiteRecorder),
         "SQLITE_DBNAME": str(folder / EVENTS_FILE),
-        "SQLITE_LOCK_TIMEOUT": "30",
+        "SQLITE_LOCK_TIMEOUT": "10",
     }
 
 
@@ -161,7 +189,7 @@ def _postgres_env(url: str) -> dict[str, str]:
         "POSTGRES_POOL_SIZE": _first(query, "pool_size", "5"),
         "POSTGRES_MAX_OVERFLOW": _first(query, "max_overflow", "15"),
         "POSTGRES_CONNECT_TIMEOUT": _first(query, "connect_timeout", "30"),
-        "POSTGRES_LOCK_TIMEOUT": _first(query, "lock_timeout", "30"),
+        "POSTGRES_LOCK_TIMEOUT": _first(query, "lock_timeout", "2"),
     }
     schema = _first(query, "schema", "")
     if schema:

@@ -6,7 +6,13 @@ from datetime import timedelta
 
 import pytest
 
-from booking_domain.errors import MatchFull, OfferExpired, RingerBlocked, ValidationError
+from booking_domain.errors import (
+    MatchFull,
+    OfferExpired,
+    RingerBlocked,
+    SpotFilled,
+    ValidationError,
+)
 from booking_domain.values import Status, Tier
 from tests.suite.test_offers import full_game
 from tests.support import Club
@@ -172,3 +178,87 @@ def test_a_ringer_on_the_waitlist_gets_offers_like_anyone(club: Club) -> None:
     assert game.offered() == [gus.player_id]
     game.claim(gus)
     assert game.status(gus) == "IN"
+
+
+def _timeline(club: Club, timers: bool) -> tuple[int, int, list[bool]]:
+    """Offers expire at T, another dropout's grace ends at T + 3: with or without timers."""
+    ins = club.players("A", "B")
+    queue = club.players("W1", "W2", "W3", "W4")
+    game = club.match(capacity=2, kickoff_in=72 * H)
+    for p in ins:
+        game.say(p, "IN")
+    for p in queue:
+        game.say(p, "WAITLIST")
+    game.say(ins[0], "OUT")
+    club.clock.advance(5 * M)
+    game.tick()
+    expiry = game.waitlist.offers[0].expires_at
+    club.clock.set(expiry - 2 * M)
+    game.say(ins[1], "OUT")  # grace ends at expiry + 3 min
+    if timers:
+        club.clock.advance(2 * M)
+        game.tick()  # the offers expire
+        club.clock.advance(3 * M)
+        game.tick()  # the grace ends: a new round
+    club.clock.set(expiry + 10 * M)
+    game.tick()
+    waitlist = game.waitlist
+    return game.match.free_places, len(waitlist.offers), [e.passed for e in waitlist.queue]
+
+
+def test_late_timers_leave_the_same_state_as_timers_on_time(club: Club, memory_app, clock) -> None:
+    on_time = _timeline(club, timers=True)
+    late = _timeline(Club(memory_app, clock), timers=False)
+    assert on_time == late == (2, 4, [False, False, False, False])
+
+
+def test_every_loser_of_a_claim_is_told_spot_filled(club: Club) -> None:
+    ana = club.player("Ana")
+    w1, w2, w3, w4 = club.players("W1", "W2", "W3", "W4")
+    game = club.match(capacity=1)
+    game.say(ana, "IN")
+    for w in (w1, w2, w3, w4):
+        game.say(w, "WAITLIST")
+    game.say(ana, "OUT")
+    club.clock.advance(5 * M)
+    game.tick()
+    game.say(w3, "OUT")  # passes on the offer: W4 is offered in a second batch
+    assert {o.batch for o in game.waitlist.offers} == {1, 2}
+    game.claim(w1)
+    for loser in (w2, w4):
+        with pytest.raises(SpotFilled):
+            game.claim(loser)
+
+
+def test_a_grace_ending_while_booking_is_switched_off_still_starts_a_round(club: Club) -> None:
+    game, ins, queue = full_game(club, capacity=2, waiting=1, kickoff_in=10 * H)
+    game.say(ins[0], "OUT")
+    club.app.release_spot(game.match_id, ins[0].player_id)
+    club.clock.advance(60 * M)
+    game.tick()  # the only offer lapses
+    game.say(ins[1], "OUT")
+    club.clock.advance(5 * M)  # its grace ends while...
+    club.app.disable_booking(game.match_id)  # ...the organiser switches booking off
+    game.token = club.app.enable_booking(game.match_id).value
+    assert game.offered() == [queue[0].player_id]  # a new round: the queue is offered again
+
+
+def test_places_beyond_the_waiting_players_are_open_to_anyone(club: Club) -> None:
+    game, ins, queue = full_game(club, capacity=3, waiting=1)
+    stranger = club.player("Stranger")
+    for p in ins[:2]:
+        game.say(p, "OUT")
+        club.app.release_spot(game.match_id, p.player_id)
+    assert game.offered() == [queue[0].player_id]  # first call on one of the two places
+    assert game.say(stranger, "IN").value.standing.status == Status.IN
+    with pytest.raises(MatchFull):
+        game.say(club.player("Another"), "IN")  # the last place is W0's to claim
+
+
+def test_a_players_view_never_shows_a_lapsed_offer(club: Club) -> None:
+    game, ins, queue = full_game(club, capacity=1, waiting=1, kickoff_in=10 * H)
+    game.say(ins[0], "OUT")
+    club.app.release_spot(game.match_id, ins[0].player_id)
+    assert club.app.standing(game.match_id, queue[0].player_id).offer is not None
+    club.clock.advance(61 * M)  # no timer has run
+    assert club.app.standing(game.match_id, queue[0].player_id).offer is None
