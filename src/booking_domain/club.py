@@ -10,7 +10,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from booking_domain.errors import ValidationError
-from booking_domain.values import ClubPolicy
+from booking_domain.values import ClubPolicy, CopiesContainersOnly
 
 CLUB_SETTINGS_ID = UUID("8b6f4e59-2d1c-4d8e-b4a7-2f1f3c9d0e11")
 _FLAGS = {
@@ -22,7 +22,7 @@ _FLAGS = {
 _HOURS = {"tier_b_offset_hours", "tier_c_offset_hours"}
 
 
-class ClubSettings(Aggregate):
+class ClubSettings(CopiesContainersOnly, Aggregate):
     """The settings every match of the club follows; all policies off by default."""
 
     @staticmethod

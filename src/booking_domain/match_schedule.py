@@ -26,6 +26,7 @@ from booking_domain.tokens import token_matches
 from booking_domain.values import (
     Admission,
     Booker,
+    CopiesContainersOnly,
     InviteMode,
     MatchState,
     Money,
@@ -50,7 +51,7 @@ def check_capacity(capacity: int) -> None:
         raise ValidationError("capacity", f"must be between 1 and {MAX_CAPACITY}")
 
 
-class MatchSchedule(Aggregate):
+class MatchSchedule(CopiesContainersOnly, Aggregate):
     """The schedule, booking settings and lifecycle of a match (seed 004 §2, §21)."""
 
     @classmethod

@@ -16,13 +16,13 @@ from eventsourcing.domain import Aggregate, event
 
 from booking_domain.errors import NameTaken, PhoneTaken, ValidationError
 from booking_domain.identity import PhoneNumber, PlayerName
-from booking_domain.values import Booker, PlayerId, Tier
+from booking_domain.values import Booker, CopiesContainersOnly, PlayerId, Tier
 
 _INDEX_NAMESPACE = UUID("3f1d3c0e-52a4-4b8e-9a55-6e0f5d1a7b21")
 MAX_GUARDIANS = 4
 
 
-class Player(Aggregate):
+class Player(CopiesContainersOnly, Aggregate):
     """A person identified by one E.164 phone number (domain.md, "player")."""
 
     @event("PlayerRegistered")
@@ -142,7 +142,7 @@ def _check_email(email: str | None) -> str | None:
     return email
 
 
-class UniqueIndex(Aggregate):
+class UniqueIndex(CopiesContainersOnly, Aggregate):
     """Reserves one normalised value for one player."""
 
     @staticmethod

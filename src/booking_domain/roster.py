@@ -8,11 +8,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from booking_domain.values import Status
+from booking_domain.values import Immutable, Status
 
 
 @dataclass(frozen=True)
-class RosterEntry:
+class RosterEntry(Immutable):
     """One player's response, and whether they hold a place.
 
     ``placed_at`` is when the player took their place (IN or HELD) and ``placed_seq``
@@ -85,6 +85,9 @@ class Roster:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Roster:
+        return Roster(self._entries.values())  # a new dict; the entries are immutable
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Roster) and self._entries == other._entries

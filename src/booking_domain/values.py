@@ -6,13 +6,44 @@ is also registered with the event store's transcoder (see ``transcodings.py``).
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import NewType
+from typing import Any, NewType, Self
 from uuid import UUID
 
 from booking_domain.errors import ValidationError
+
+
+class Immutable:
+    """Frozen value objects are shared, never copied.
+
+    The repository deep-copies aggregates out of its cache for each command;
+    without this, copying a roster of frozen entries would be most of a
+    command's cost.
+    """
+
+    def __copy__(self) -> Self:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        return self
+
+
+class CopiesContainersOnly:
+    """For aggregates: a deep copy copies the containers in their state, and
+    shares everything else, which is immutable (ids, times, strings, numbers,
+    enums, value objects). What the repository does for every command."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        clone = object.__new__(type(self))
+        for name, value in vars(self).items():
+            if isinstance(value, list | dict | set) or hasattr(value, "__deepcopy__"):
+                value = copy.deepcopy(value, memo)
+            clone.__dict__[name] = value
+        return clone
+
 
 PlayerId = NewType("PlayerId", UUID)
 MatchId = NewType("MatchId", UUID)
@@ -100,7 +131,7 @@ class OfferOutcome(StrEnum):
 
 
 @dataclass(frozen=True)
-class Money:
+class Money(Immutable):
     """An amount in integer minor units (pence) with its ISO currency."""
 
     minor: int
@@ -118,7 +149,7 @@ class Money:
 
 
 @dataclass(frozen=True)
-class TierWindows:
+class TierWindows(Immutable):
     """When each tier may start booking; A ≤ B ≤ C (seed 004 §5.1)."""
 
     a_open_at: datetime
@@ -152,7 +183,7 @@ class TierWindows:
 
 
 @dataclass(frozen=True)
-class Booker:
+class Booker(Immutable):
     """What the booking rules need to know about the player acting."""
 
     player_id: PlayerId
@@ -162,7 +193,7 @@ class Booker:
 
 
 @dataclass(frozen=True)
-class ClubPolicy:
+class ClubPolicy(Immutable):
     """Club-wide settings that decide who may book (seed 004 §3.4, all off by default)."""
 
     block_unknown_players: bool = False

@@ -18,11 +18,11 @@ from uuid import UUID, uuid4, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from booking_domain.errors import GuardTripped, NoOffer, OfferExpired
-from booking_domain.values import OfferOutcome
+from booking_domain.values import CopiesContainersOnly, Immutable, OfferOutcome
 
 
 @dataclass(frozen=True)
-class QueueEntry:
+class QueueEntry(Immutable):
     """A waiting player.
 
     ``bumped``: demoted by a capacity cut, first back when capacity rises.
@@ -45,7 +45,7 @@ class QueueEntry:
 
 
 @dataclass(frozen=True)
-class Offer:
+class Offer(Immutable):
     """A time-limited right for one waiting player to take a freed place."""
 
     offer_id: UUID
@@ -55,7 +55,7 @@ class Offer:
     expires_at: datetime
 
 
-class Waitlist(Aggregate):
+class Waitlist(CopiesContainersOnly, Aggregate):
     """The queue and offers of one match (domain.md, "Aggregates")."""
 
     @staticmethod
