@@ -12,6 +12,7 @@ from booking_domain.club import ClubSettings
 from booking_domain.errors import ValidationError
 from booking_domain.identity import PhoneNumber, PlayerName
 from booking_domain.match import Match
+from booking_domain.queue_entries import Offer
 from booking_domain.tokens import token_digest
 from booking_domain.transacting import ADMIN, Done, Transacting, parse_enum
 from booking_domain.unit import Unit
@@ -24,7 +25,7 @@ from booking_domain.values import (
     Tier,
     TierWindows,
 )
-from booking_domain.waitlist import Offer, Waitlist
+from booking_domain.waitlist import Waitlist
 
 
 class AdminCommands(Transacting):

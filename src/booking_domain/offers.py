@@ -14,8 +14,9 @@ from datetime import datetime
 from booking_domain import policies
 from booking_domain.errors import InvalidTransition
 from booking_domain.match import Match
+from booking_domain.queue_entries import Offer
 from booking_domain.values import OfferMode
-from booking_domain.waitlist import Offer, Waitlist
+from booking_domain.waitlist import Waitlist
 
 SYSTEM = "system"
 

@@ -13,8 +13,9 @@ from booking_domain import policies
 from booking_domain.errors import InvalidTransition
 from booking_domain.match import Match
 from booking_domain.offers import SYSTEM, catch_up, fill_free_places, place_freed
+from booking_domain.queue_entries import Offer
 from booking_domain.values import InviteMode, Source, Status, TierWindows
-from booking_domain.waitlist import Offer, Waitlist
+from booking_domain.waitlist import Waitlist
 
 
 def admin_add(match: Match, waitlist: Waitlist, player_id: UUID, actor: str, now: datetime) -> None:

@@ -24,8 +24,9 @@ from booking_domain.errors import (
 )
 from booking_domain.match import Match
 from booking_domain.offers import catch_up, fill_free_places, is_instant_claim
+from booking_domain.queue_entries import Offer
 from booking_domain.values import Action, Booker, ClubPolicy, Source, Status
-from booking_domain.waitlist import Offer, Waitlist
+from booking_domain.waitlist import Waitlist
 
 
 @dataclass(frozen=True)

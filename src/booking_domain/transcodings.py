@@ -11,9 +11,9 @@ from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from booking_domain.queue_entries import Offer, QueueEntry
 from booking_domain.roster import Roster, RosterEntry
 from booking_domain.values import ClubPolicy, Money, TierWindows
-from booking_domain.waitlist import Offer, QueueEntry
 
 
 class DataclassAsDict(Transcoding):
