@@ -21,7 +21,12 @@ from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import Application, Repository
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, OperationalError
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    JSONTranscoder,
+    OperationalError,
+)
 from eventsourcing.utils import EnvType
 
 from booking_domain.clock import Clock
@@ -129,21 +134,24 @@ class Transacting(Application[UUID]):
         register_value_objects(transcoder)
 
     def _transact(self, work: Callable[[Unit, datetime], T]) -> Done[T]:
-        for attempt in range(1, self.MAX_ATTEMPTS + 1):
-            unit = Unit(self)
-            value = work(unit, self.clock.now())
-            touched = unit.touched()
-            if not touched:
-                return Done(value, None)
-            try:
-                recordings = self.save(*touched, **{READ_VERSIONS: unit.read_versions()})
-            except OperationalError as busy:
-                raise StoreBusy() from busy
-            except IntegrityError:
-                # Someone else wrote first: decide again on the state they left.
-                time.sleep(random.uniform(0, 0.002 * min(attempt, 10)))  # noqa: S311
-                continue
-            return Done(value, recordings[-1].notification.id if recordings else None)
+        try:
+            for attempt in range(1, self.MAX_ATTEMPTS + 1):
+                unit = Unit(self)
+                value = work(unit, self.clock.now())
+                touched = unit.touched()
+                if not touched:
+                    return Done(value, None)
+                try:
+                    recordings = self.save(*touched, **{READ_VERSIONS: unit.read_versions()})
+                except IntegrityError:
+                    # Someone else wrote first: decide again on the state they left.
+                    time.sleep(random.uniform(0, 0.002 * min(attempt, 10)))  # noqa: S311
+                    continue
+                return Done(value, recordings[-1].notification.id if recordings else None)
+        except (OperationalError, InterfaceError) as unreachable:
+            # Locked past the timeout, or the database went away (after the
+            # library's own retries): nothing was written; say so plainly.
+            raise StoreBusy() from unreachable
         raise ConcurrencyConflict()
 
     def _on_match(
