@@ -13,7 +13,7 @@ from booking_domain.errors import ValidationError
 from booking_domain.identity import PhoneNumber, PlayerName
 from booking_domain.match import Match
 from booking_domain.queue_entries import Offer
-from booking_domain.tokens import token_digest
+from booking_domain.tokens import new_invite_token, token_digest
 from booking_domain.transacting import ADMIN, Done, Transacting, parse_enum
 from booking_domain.unit import Unit
 from booking_domain.values import (
@@ -165,7 +165,7 @@ class AdminCommands(Transacting):
     ) -> Done[str]:
         """Turn on the shared link; answers the new token, shown only here (seed 004 §5.1)."""
         mode = parse_enum(InviteMode, invite_mode, "invite_mode")
-        token = self._new_token()
+        token = new_invite_token()
 
         def work(unit: Unit, now: datetime) -> str:
             match = unit.match(match_id)

@@ -15,12 +15,12 @@ from eventsourcing.domain import MutableOrImmutableAggregate
 
 from booking_domain import offers, registry, rsvp
 from booking_domain.admin_commands import AdminCommands
-from booking_domain.errors import NotFound
+from booking_domain.errors import ConcurrencyConflict, NotFound
 from booking_domain.identity import PhoneNumber
 from booking_domain.match import Match
 from booking_domain.player import Player
 from booking_domain.rsvp import PlayerStanding
-from booking_domain.transacting import ADMIN, READ_VERSIONS, ConcurrencyConflict, Done, parse_enum
+from booking_domain.transacting import ADMIN, READ_VERSIONS, Done, parse_enum
 from booking_domain.unit import Unit
 from booking_domain.values import Action, ClubPolicy, Source
 from booking_domain.waitlist import Waitlist
@@ -78,7 +78,7 @@ class BookingApp(AdminCommands):
                 player.as_booker(),
                 parsed_action,
                 now,
-                policy=unit.policy,
+                policy_of=unit.policy,
                 source=str(parsed_source),
                 out_flexible=out_flexible,
             )

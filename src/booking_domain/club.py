@@ -13,13 +13,7 @@ from booking_domain.errors import ValidationError
 from booking_domain.values import ClubPolicy, CopiesContainersOnly
 
 CLUB_SETTINGS_ID = UUID("8b6f4e59-2d1c-4d8e-b4a7-2f1f3c9d0e11")
-_FLAGS = {
-    "block_unknown_players",
-    "enable_ringer_self_book",
-    "include_ringers_in_invites",
-    "rsvp_burst_guard_enabled",
-}
-_HOURS = {"tier_b_offset_hours", "tier_c_offset_hours"}
+_KINDS = {f.name: f.type for f in fields(ClubPolicy)}  # "bool" or "int" (annotations)
 
 
 class ClubSettings(CopiesContainersOnly, Aggregate):
@@ -41,13 +35,12 @@ class ClubSettings(CopiesContainersOnly, Aggregate):
 
     def change(self, *, changes: dict[str, Any], actor: str, now: datetime) -> None:
         """Apply the given settings; unknown names and wrong types are refused."""
-        known = {f.name for f in fields(ClubPolicy)}
         for name, value in changes.items():
-            if name not in known:
+            if name not in _KINDS:
                 raise ValidationError(name, "unknown setting")
-            if name in _FLAGS and not isinstance(value, bool):
+            if _KINDS[name] == "bool" and not isinstance(value, bool):
                 raise ValidationError(name, "must be true or false")
-            if name in _HOURS and (
+            if _KINDS[name] == "int" and (
                 isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 24 * 14
             ):
                 raise ValidationError(name, "must be a whole number of hours from 0 to 336")

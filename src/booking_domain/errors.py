@@ -1,4 +1,5 @@
-"""Domain refusals, one class per machine code of ``api.md``.
+"""Refusals, one class per machine code of ``api.md`` (and two it adds:
+``conflict`` and ``unavailable``, for a store too busy to take a write).
 
 Each carries the code clients switch on, the human message (seed 004 §18 copy
 where the seed has one) and any data the client needs to recover (for example
@@ -169,3 +170,17 @@ class GuardTripped(InvalidTransition):
     A client sees ``invalid_transition``; in a test it is a bug in the rules
     that span a match and its waitlist, never an acceptable refusal.
     """
+
+
+class StoreBusy(BookingError):
+    """The event store could not take the write in time (locked, timed out)."""
+
+    code = "unavailable"
+    default_message = "Bookings are busy right now — please try again in a moment."
+
+
+class ConcurrencyConflict(BookingError):
+    """A command kept losing the race for the same aggregates."""
+
+    code = "conflict"
+    default_message = "Too many people are changing this match at once — please try again."

@@ -16,7 +16,7 @@ from booking_domain import policies
 from booking_domain.errors import GuardTripped
 from booking_domain.match_schedule import MatchSchedule, check_capacity
 from booking_domain.roster import RosterEntry
-from booking_domain.values import Status
+from booking_domain.values import Source, Status
 
 
 class Match(MatchSchedule):
@@ -62,11 +62,7 @@ class Match(MatchSchedule):
     @event("PlayerIn")
     def _player_in(self, *, player_id: UUID, source: str, via: str, timestamp: datetime) -> None:
         """A player took a free place: directly, by claiming an offer, or by first tap."""
-        self.roster.put(
-            RosterEntry(
-                player_id, Status.IN, timestamp, source, placed_at=timestamp, placed_seq=self._seq
-            )
-        )
+        self.roster.put(RosterEntry(player_id, Status.IN, timestamp, source, placed_seq=self._seq))
 
     def admin_add(self, *, player_id: UUID, actor: str, now: datetime) -> None:
         """Manual add always works, even past capacity ("21/20") (seed 004 §7)."""
@@ -90,15 +86,13 @@ class Match(MatchSchedule):
                 player_id,
                 Status.IN,
                 timestamp,
-                "admin",
-                placed_at=timestamp,
+                Source.ADMIN,
                 placed_seq=self._seq,
-                admin_added=True,
             )
         )
 
     def mark_out(self, *, player_id: UUID, flexible: bool, source: str, now: datetime) -> None:
-        """OUT from a state without a place (PENDING, MAYBE, WAITLIST, OUT)."""
+        """OUT from anything but IN or HELD (a dropout in grace may change their answer)."""
         entry = self.roster.get(player_id)
         if entry and entry.status in (Status.IN, Status.HELD):
             raise GuardTripped("Use drop_out for a player who holds a place.")
@@ -212,11 +206,6 @@ class Match(MatchSchedule):
             player_id, status=Status.IN, since=timestamp, out_flexible=False, grace_until=None
         )
 
-    def dropouts_due(self, now: datetime) -> list[UUID]:
-        """Players whose grace has run out by ``now``, earliest first."""
-        due = [e for e in self.roster.in_grace() if e.grace_until and e.grace_until <= now]
-        return [e.player_id for e in sorted(due, key=lambda e: (e.grace_until, e.since))]
-
     def finalise_dropout(self, *, player_id: UUID, reason: str, actor: str, now: datetime) -> bool:
         """End a grace period: the place is freed. False if there was none to end."""
         entry = self.roster.get(player_id)
@@ -230,9 +219,7 @@ class Match(MatchSchedule):
         self, *, player_id: UUID, reason: str, actor: str, timestamp: datetime
     ) -> None:
         """A grace period ended (``reason``: grace over, released by admin, cut, lock…)."""
-        self.roster.update(
-            player_id, grace_until=None, placed_at=None, placed_seq=0, admin_added=False
-        )
+        self.roster.update(player_id, grace_until=None, placed_seq=0)
 
     # -------------------------------------------------------------- capacity
 
@@ -258,7 +245,7 @@ class Match(MatchSchedule):
         """The ``count`` most recent INs, in the order they took their places."""
         placed = sorted(
             self.roster.with_status(Status.IN),
-            key=lambda e: (e.placed_at or e.since, e.placed_seq),
+            key=lambda e: e.placed_seq,
         )
         chosen = placed[-count:] if count > 0 else []
         return [e.player_id for e in chosen]
@@ -272,7 +259,7 @@ class Match(MatchSchedule):
     @event("PlayerDemoted")
     def _player_demoted(self, *, player_id: UUID, reason: str, timestamp: datetime) -> None:
         """A player lost their place to a capacity cut and went to the head of the queue."""
-        self.roster.put(RosterEntry(player_id, Status.WAITLIST, timestamp, "system"))
+        self.roster.put(RosterEntry(player_id, Status.WAITLIST, timestamp, Source.SYSTEM))
 
     def reinstate(self, *, player_id: UUID, now: datetime) -> None:
         """A bumped player gets their place back when capacity rises (seed 004 §7)."""
@@ -286,7 +273,5 @@ class Match(MatchSchedule):
     def _player_reinstated(self, *, player_id: UUID, timestamp: datetime) -> None:
         """A bumped player got their place back when capacity rose."""
         self.roster.put(
-            RosterEntry(
-                player_id, Status.IN, timestamp, "system", placed_at=timestamp, placed_seq=self._seq
-            )
+            RosterEntry(player_id, Status.IN, timestamp, Source.SYSTEM, placed_seq=self._seq)
         )

@@ -1,10 +1,12 @@
 """Free places and the offers made for them (seed 004 §4, §7; domain.md first_to_claim).
 
-Every command on a match ends with ``fill_free_places``, which brings the open
-offers in line with the free places, and starts with ``catch_up``, which applies
-what time has already decided (grace over, offers expired) in case a timer has
-not run yet. So the offer state is a function of the match state and the clock,
-however late the timers are.
+Every command on a match starts with ``catch_up``, which applies what time has
+already decided (grace over, offers expired) in case a timer has not run yet.
+Every command that can change the free places or the queue then ends with
+``fill_free_places``, which brings the open offers in line with them (locking
+and cancelling end every open offer instead; a change of invite mode or the
+last lifecycle steps change neither). So the offer state is a function of the
+match state and the clock, however late the timers are.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from booking_domain import policies
 from booking_domain.errors import InvalidTransition
 from booking_domain.match import Match
 from booking_domain.queue_entries import Offer
-from booking_domain.values import OfferMode
+from booking_domain.values import MatchState, OfferMode
 from booking_domain.waitlist import Waitlist
 
 SYSTEM = "system"
@@ -36,39 +38,31 @@ def catch_up(match: Match, waitlist: Waitlist, now: datetime, *, offer: bool = T
     ``offer=False`` when the command is about to close booking anyway:
     deadlines are recorded, nothing is offered.
     """
-    while (moment := _earliest_deadline(match, waitlist, now)) is not None:
+    while (moment := next_deadline(match, waitlist)) is not None and moment <= now:
         for due in [o for o in waitlist.offers if o.expires_at <= moment]:
             waitlist.expire(offer=due, now=now)
-        ended = [e.player_id for e in match.roster.in_grace() if _due(e.grace_until, moment)]
+        ended = [e.player_id for e in match.roster.in_grace() if e.grace_until == moment]
         for player_id in ended:
             match.finalise_dropout(player_id=player_id, reason="grace_ended", actor=SYSTEM, now=now)
-        if ended and match.free_places > 0:
-            waitlist.close_round(reason="dropout", now=now)
-        if offer:
-            fill_free_places(match, waitlist, now, reason="dropout" if ended else "cascade")
+        if ended:
+            place_freed(match, waitlist, now, reason="dropout", offer=offer)
+        elif offer:
+            fill_free_places(match, waitlist, now, reason="cascade")
 
 
-def _due(deadline: datetime | None, moment: datetime) -> bool:
-    return deadline is not None and deadline <= moment
-
-
-def _earliest_deadline(match: Match, waitlist: Waitlist, now: datetime) -> datetime | None:
-    deadlines = [o.expires_at for o in waitlist.offers]
-    deadlines += [e.grace_until for e in match.roster.in_grace() if e.grace_until is not None]
-    passed = [d for d in deadlines if d <= now]
-    return min(passed) if passed else None
-
-
-def place_freed(match: Match, waitlist: Waitlist, now: datetime, *, reason: str) -> None:
+def place_freed(
+    match: Match, waitlist: Waitlist, now: datetime, *, reason: str, offer: bool = True
+) -> None:
     """A place has just come free: everyone waiting may be offered it (a new round)."""
     if match.free_places > 0:
         waitlist.close_round(reason=reason, now=now)
-    fill_free_places(match, waitlist, now, reason=reason)
+    if offer:
+        fill_free_places(match, waitlist, now, reason=reason)
 
 
 def next_deadline(match: Match, waitlist: Waitlist) -> datetime | None:
-    """The earliest moment a timer must act on this match, if any."""
-    times = [e.grace_until for e in match.roster.in_grace() if e.grace_until]
+    """The earliest deadline of this match (a grace end, an offer expiry), if any."""
+    times = [e.grace_until for e in match.roster.in_grace() if e.grace_until is not None]
     times += [o.expires_at for o in waitlist.offers]
     return min(times) if times else None
 
@@ -83,7 +77,8 @@ def fill_free_places(
 ) -> list[Offer]:
     """Bring the offers in line with the free places (first_to_claim).
 
-    Full → every open offer ends ("spot filled") and the round starts afresh.
+    Full → every open offer ends (``when_full``: spot filled, capacity cut, …)
+    and the round starts afresh.
     Booking closed → open offers end. Otherwise the head of the queue gets
     offers until ``offers_to_issue`` are open, each lasting ``offer_ttl``; fewer
     places than before → the offers furthest back in the queue end. Under 30
@@ -116,4 +111,7 @@ def fill_free_places(
 def _closed_reason(match: Match) -> str:
     if not match.booking_enabled:
         return "booking_disabled"
-    return str(match.state).lower()
+    return {
+        MatchState.POOL_LOCKED: "pool_locked",
+        MatchState.CANCELLED: "match_cancelled",
+    }.get(match.state, str(match.state).lower())

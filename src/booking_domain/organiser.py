@@ -1,7 +1,8 @@
 """What the organiser does to a match and its waitlist (seed 004 §5.1, §7, §21).
 
 Like ``rsvp.py``: each function is one command's decision over both aggregates,
-catching up with the clock first and bringing the offers in line last.
+catching up with the clock first and, where places or the queue can change,
+bringing the offers in line last.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ def change_capacity(
 
 def _shrink(match: Match, waitlist: Waitlist, excess: int, now: datetime) -> None:
     # Places reserved for dropouts in grace go first: those players said OUT.
-    graced = sorted(match.roster.in_grace(), key=lambda e: e.since, reverse=True)
+    # The one whose grace would end last goes first.
+    graced = sorted(match.roster.in_grace(), key=lambda e: e.grace_until or now, reverse=True)
     for entry in graced[:excess]:
         match.finalise_dropout(
             player_id=entry.player_id, reason="capacity_reduced", actor=SYSTEM, now=now

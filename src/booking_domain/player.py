@@ -150,10 +150,6 @@ class UniqueIndex(CopiesContainersOnly, Aggregate):
         raise NotImplementedError("each kind of index derives its own ids")
 
     @classmethod
-    def id_for(cls, key: str) -> UUID:
-        return cls.create_id(key)
-
-    @classmethod
     def reserve_new(cls, *, key: str, player_id: UUID, now: datetime) -> UniqueIndex:
         index: UniqueIndex = cls(key=key, player_id=player_id, timestamp=now)
         return index

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from booking_domain.values import Immutable
@@ -17,20 +16,17 @@ class QueueEntry(Immutable):
     ``bumped``: demoted by a capacity cut, first back when capacity rises.
     ``passed``: offered a place in the current round and let it lapse; the round's
     cascade moves on to the next players (seed 004 §4 "auto-cascade").
-    ``last_offer``/``last_offer_reason``: how their latest offer ended;
-    ``batches_seen``: how many batches had been issued by then, so an outcome
-    stays news only until a newer batch goes out.
-    ``cart``: what a court-slot request asked for (seed 002), kept with the entry.
+    ``last_offer_reason``: how their latest offer ended ("expired", "spot_filled",
+    "reissued", …); ``batches_seen``: how many batches had been issued by then,
+    so an outcome stays news only until a newer batch goes out.
     """
 
     player_id: UUID
     joined_at: datetime
     bumped: bool = False
     passed: bool = False
-    last_offer: str | None = None
     last_offer_reason: str | None = None
     batches_seen: int = 0
-    cart: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,10 @@ def register(
     now: datetime,
 ) -> Player:
     """A new player with their phone and name reserved, all saved together."""
-    phone_index = unit.find(PhoneIndex, PhoneIndex.id_for(phone.e164))
+    phone_index = unit.find(PhoneIndex, PhoneIndex.create_id(phone.e164))
     if phone_index is not None and phone_index.player_id is not None:
         raise PhoneTaken()
-    name_index = unit.find(NameIndex, NameIndex.id_for(name.key))
+    name_index = unit.find(NameIndex, NameIndex.create_id(name.key))
     if name_index is not None and name_index.player_id is not None:
         raise NameTaken()
     player = Player.register(
@@ -66,9 +66,9 @@ def rename(unit: Unit, player: Player, name: PlayerName, actor: str, now: dateti
     if name.text == old.text:
         return
     if name.key != old.key:
-        new_index = unit.find(NameIndex, NameIndex.id_for(name.key))
+        new_index = unit.find(NameIndex, NameIndex.create_id(name.key))
         _reserve(unit, NameIndex, name.key, player, new_index, now)
-        old_index = unit.find(NameIndex, NameIndex.id_for(old.key))
+        old_index = unit.find(NameIndex, NameIndex.create_id(old.key))
         if old_index is not None:
             old_index.release(now=now)
     player.rename(name=name, actor=actor, now=now)

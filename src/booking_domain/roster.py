@@ -15,21 +15,20 @@ from booking_domain.values import Immutable, Status
 class RosterEntry(Immutable):
     """One player's response, and whether they hold a place.
 
-    ``placed_at`` is when the player took their place (IN or HELD) and ``placed_seq``
-    the match version that placed them, which orders places taken in the same
-    instant; capacity cuts demote the latest first. ``grace_until`` is set while a
-    dropout is in grace: the player has said OUT but the place is still theirs.
+    ``placed_seq`` is the match version that gave the player their place (IN or
+    HELD), so it orders places by when they were taken; capacity cuts demote
+    the latest first, and a dropout who comes back in grace keeps theirs.
+    ``grace_until`` is set while a dropout is in grace: the player has said OUT
+    but the place is still theirs.
     """
 
     player_id: UUID
     status: Status
     since: datetime
     source: str
-    placed_at: datetime | None = None
     placed_seq: int = 0
     out_flexible: bool = False
     grace_until: datetime | None = None
-    admin_added: bool = False
 
     def __post_init__(self) -> None:
         # Stored events and snapshots give plain strings back; keep the enum.

@@ -79,18 +79,18 @@ def respond(
     action: Action,
     now: datetime,
     *,
-    policy: Callable[[], ClubPolicy],
+    policy_of: Callable[[], ClubPolicy],
     source: str = Source.WEB,
     out_flexible: bool = False,
 ) -> None:
     """A player's IN / OUT / WAITLIST / MAYBE (seed 004 §5.2), idempotent per player.
 
-    ``policy`` gives the club's settings; it is asked only when they matter.
+    ``policy_of`` gives the club's settings; it is asked only when they matter.
     """
     match.ensure_open_for_players(now)
     catch_up(match, waitlist, now)
     if booker.is_ringer:
-        check_self_booking(booker, policy(), match, action)
+        check_self_booking(booker, policy_of(), match, action)
     if action == Action.IN:
         _say_in(match, waitlist, booker, now, source)
     elif action == Action.WAITLIST:
@@ -110,7 +110,7 @@ def _say_in(match: Match, waitlist: Waitlist, booker: Booker, now: datetime, sou
     if entry is not None and entry.status == Status.IN:
         return
     if pid in waitlist:
-        _claim_for_queued(match, waitlist, pid, now, saying_in=True)
+        _claim_for_queued(match, waitlist, pid, now, source, saying_in=True)
         return
     match.ensure_tier_open(booker, now)
     if not _directly_bookable(match, waitlist, now, queued=False):
@@ -176,7 +176,9 @@ def _step_back(
         match.mark_maybe(player_id=pid, source=source, now=now)
 
 
-def claim(match: Match, waitlist: Waitlist, player_id: UUID, now: datetime) -> None:
+def claim(
+    match: Match, waitlist: Waitlist, player_id: UUID, now: datetime, *, source: str = Source.WEB
+) -> None:
     """Claim a freed place from the waitlist: first claim wins (seed 004 §7)."""
     match.ensure_open_for_players(now)
     catch_up(match, waitlist, now)
@@ -184,22 +186,28 @@ def claim(match: Match, waitlist: Waitlist, player_id: UUID, now: datetime) -> N
         return
     if player_id not in waitlist:
         raise NoOffer()
-    _claim_for_queued(match, waitlist, player_id, now)
+    _claim_for_queued(match, waitlist, player_id, now, source)
     fill_free_places(match, waitlist, now)
 
 
 def _claim_for_queued(
-    match: Match, waitlist: Waitlist, pid: UUID, now: datetime, *, saying_in: bool = False
+    match: Match,
+    waitlist: Waitlist,
+    pid: UUID,
+    now: datetime,
+    source: str,
+    *,
+    saying_in: bool = False,
 ) -> None:
     offer = waitlist.open_offer_for(pid)
     if offer is not None and match.free_places > 0:
         waitlist.claim(player_id=pid, now=now)
-        match.book(player_id=pid, source="offer", via="offer", now=now)
+        match.book(player_id=pid, source=source, via="offer", now=now)
         return
     if _directly_bookable(match, waitlist, now, queued=True):
         why = "instant_claim" if is_instant_claim(match, now) else "open_place"
         waitlist.claim_without_offer(player_id=pid, why=why, now=now)
-        match.book(player_id=pid, source="offer", via=why, now=now)
+        match.book(player_id=pid, source=source, via=why, now=now)
         return
     _refuse_claim(match, waitlist, pid, saying_in)
 

@@ -30,9 +30,8 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import EnvType
 
 from booking_domain.clock import Clock
-from booking_domain.errors import BookingError, ValidationError
+from booking_domain.errors import ConcurrencyConflict, StoreBusy, ValidationError
 from booking_domain.match import Match
-from booking_domain.tokens import new_invite_token
 from booking_domain.transcodings import register_value_objects
 from booking_domain.unit import Unit
 from booking_domain.waitlist import Waitlist
@@ -41,20 +40,6 @@ T = TypeVar("T")
 ADMIN = "admin"
 #: The keyword the event store's recorder is given the versions of read-only aggregates by.
 READ_VERSIONS = "read_versions"
-
-
-class StoreBusy(BookingError):
-    """The event store could not take the write in time (locked, timed out)."""
-
-    code = "unavailable"
-    default_message = "Bookings are busy right now — please try again in a moment."
-
-
-class ConcurrencyConflict(BookingError):
-    """A command kept losing the race for the same aggregates."""
-
-    code = "conflict"
-    default_message = "Too many people are changing this match at once — please try again."
 
 
 @dataclass(frozen=True)
@@ -107,7 +92,6 @@ class Transacting(Application[UUID]):
         env: EnvType | None = None,
         *,
         clock: Clock,
-        new_token: Callable[[], str] = new_invite_token,
     ) -> None:
         super().__init__(env)
         if not getattr(self.recorder, "checks_read_versions", False):
@@ -115,7 +99,6 @@ class Transacting(Application[UUID]):
             # match/waitlist pair on a stale read of the other (write skew).
             raise TypeError(f"{type(self).__name__} needs a recorder that checks read versions")
         self.clock = clock
-        self._new_token = new_token
 
     def construct_repository(self) -> Repository[UUID]:
         library = super().construct_repository()  # reads the cache settings from env
@@ -151,6 +134,7 @@ class Transacting(Application[UUID]):
         except (OperationalError, InterfaceError) as unreachable:
             # Locked past the timeout, or the database went away (after the
             # library's own retries): nothing was written; say so plainly.
+            # (Reads map the same errors in Unit.find.)
             raise StoreBusy() from unreachable
         raise ConcurrencyConflict()
 

@@ -13,9 +13,10 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import InterfaceError, OperationalError
 
 from booking_domain.club import CLUB_SETTINGS_ID, ClubSettings
-from booking_domain.errors import NotFound
+from booking_domain.errors import NotFound, StoreBusy
 from booking_domain.identity import PhoneNumber
 from booking_domain.match import Match
 from booking_domain.player import PhoneIndex, Player
@@ -41,6 +42,8 @@ class Unit:
                 found: Any = self._app.repository.get(aggregate_id)
             except AggregateNotFoundError:
                 found = None
+            except (OperationalError, InterfaceError) as unreachable:
+                raise StoreBusy() from unreachable
             self._loaded[aggregate_id] = found
         aggregate = self._loaded[aggregate_id]
         return aggregate if isinstance(aggregate, cls) else None
@@ -58,13 +61,13 @@ class Unit:
         return self.get(Match, match_id, "match")
 
     def waitlist(self, match_id: UUID) -> Waitlist:
-        return self.get(Waitlist, Waitlist.id_for(match_id), "waitlist")
+        return self.get(Waitlist, Waitlist.create_id(match_id), "waitlist")
 
     def player(self, player_id: UUID) -> Player:
         return self.get(Player, player_id, "player")
 
     def player_by_phone(self, phone: PhoneNumber) -> Player | None:
-        index = self.find(PhoneIndex, PhoneIndex.id_for(phone.e164))
+        index = self.find(PhoneIndex, PhoneIndex.create_id(phone.e164))
         if index is None or index.player_id is None:
             return None
         return self.find(Player, index.player_id)

@@ -46,8 +46,6 @@ class CopiesContainersOnly:
 
 
 PlayerId = NewType("PlayerId", UUID)
-MatchId = NewType("MatchId", UUID)
-OfferId = NewType("OfferId", UUID)
 
 
 class Status(StrEnum):

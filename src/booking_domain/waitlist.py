@@ -17,9 +17,10 @@ from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from booking_domain.errors import GuardTripped, NoOffer, OfferExpired
+from booking_domain import errors
+from booking_domain.errors import GuardTripped
 from booking_domain.queue_entries import Offer, QueueEntry
-from booking_domain.values import CopiesContainersOnly, OfferOutcome
+from booking_domain.values import CopiesContainersOnly
 
 
 class Waitlist(CopiesContainersOnly, Aggregate):
@@ -29,10 +30,6 @@ class Waitlist(CopiesContainersOnly, Aggregate):
     def create_id(match_id: UUID) -> UUID:
         """Each match has exactly one waitlist, found from the match id."""
         return uuid5(match_id, "waitlist")
-
-    @classmethod
-    def id_for(cls, match_id: UUID) -> UUID:
-        return cls.create_id(match_id)
 
     @classmethod
     def open_for(cls, match_id: UUID, now: datetime) -> Waitlist:
@@ -92,9 +89,6 @@ class Waitlist(CopiesContainersOnly, Aggregate):
     def bumped_players(self) -> list[UUID]:
         return [e.player_id for e in self.queue if e.bumped]
 
-    def offers_due(self, now: datetime) -> list[Offer]:
-        return [o for o in self.offers if o.expires_at <= now]
-
     # ------------------------------------------------------------------ queue
 
     def join(
@@ -103,7 +97,6 @@ class Waitlist(CopiesContainersOnly, Aggregate):
         player_id: UUID,
         source: str,
         now: datetime,
-        cart: dict[str, Any] | None = None,
     ) -> None:
         """Join the back of the queue; joining twice changes nothing."""
         if player_id in self:
@@ -112,7 +105,6 @@ class Waitlist(CopiesContainersOnly, Aggregate):
             player_id=player_id,
             position=len(self.queue) + 1,
             source=source,
-            cart=cart,
             timestamp=now,
         )
 
@@ -123,11 +115,10 @@ class Waitlist(CopiesContainersOnly, Aggregate):
         player_id: UUID,
         position: int,
         source: str,
-        cart: dict[str, Any] | None,
         timestamp: datetime,
     ) -> None:
         """A player joined the back of the queue at ``position``."""
-        self.queue.append(QueueEntry(player_id, timestamp, cart=cart))
+        self.queue.append(QueueEntry(player_id, timestamp))
 
     def leave(
         self,
@@ -256,9 +247,9 @@ class Waitlist(CopiesContainersOnly, Aggregate):
         """Take the freed place with an open offer; the player leaves the queue."""
         offer = self.open_offer_for(player_id)
         if offer is None:
-            raise NoOffer()
+            raise errors.NoOffer()
         if offer.expires_at <= now:
-            raise OfferExpired()
+            raise errors.OfferExpired()
         self._offer_claimed(
             offer_id=offer.offer_id,
             player_id=player_id,
@@ -278,7 +269,7 @@ class Waitlist(CopiesContainersOnly, Aggregate):
     def claim_without_offer(self, *, player_id: UUID, why: str, now: datetime) -> None:
         """First tap wins: instant-claim mode near kick-off, or a place open to anyone."""
         if player_id not in self:
-            raise NoOffer()
+            raise errors.NoOffer()
         self._claimed_without_offer(
             player_id=player_id, position=self._position(player_id), why=why, timestamp=now
         )
@@ -294,14 +285,13 @@ class Waitlist(CopiesContainersOnly, Aggregate):
         """End an offer whose time is up; its player keeps their place in the queue."""
         if offer.expires_at > now:
             raise GuardTripped("That offer has not run out yet.")
-        if offer in self.offers:
-            self._offer_expired(
-                offer_id=offer.offer_id,
-                player_id=offer.player_id,
-                batch=offer.batch,
-                expired_at=offer.expires_at,
-                timestamp=now,
-            )
+        self._offer_expired(
+            offer_id=offer.offer_id,
+            player_id=offer.player_id,
+            batch=offer.batch,
+            expired_at=offer.expires_at,
+            timestamp=now,
+        )
 
     @event("OfferExpired")
     def _offer_expired(
@@ -318,7 +308,6 @@ class Waitlist(CopiesContainersOnly, Aggregate):
         self._mark(
             player_id,
             passed=True,
-            last_offer=str(OfferOutcome.EXPIRED),
             last_offer_reason="expired",
             batches_seen=self.batches_issued,
         )
@@ -356,7 +345,6 @@ class Waitlist(CopiesContainersOnly, Aggregate):
         self.offers = [o for o in self.offers if o.offer_id != offer_id]
         self._mark(
             player_id,
-            last_offer=str(OfferOutcome.SUPERSEDED),
             last_offer_reason=reason,
             batches_seen=self.batches_issued,
         )
@@ -369,7 +357,6 @@ class Waitlist(CopiesContainersOnly, Aggregate):
         self.offers = [o for o in self.offers if o.offer_id != offer_id]
         self._mark(
             player_id,
-            last_offer=str(OfferOutcome.DECLINED),
             last_offer_reason=reason,
             batches_seen=self.batches_issued,
         )

@@ -1,1 +1,2 @@
-"""Process managers, clocks, timers and notification delivery."""
+"""Infrastructure and what happens later: the event store adapters, clocks, and
+(to come) timers, process managers and notification delivery."""

@@ -31,7 +31,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from booking_domain.application import READ_VERSIONS
+from booking_domain.transacting import READ_VERSIONS
 
 EVENTS_FILE = "events.sqlite3"
 _DDL_LOCK = 0x626F6F6B  # an advisory lock key of our own, for table creation
@@ -101,8 +101,9 @@ class CheckedSQLiteRecorder(SQLiteApplicationRecorder):
 class CheckedPostgresRecorder(PostgresApplicationRecorder):
     """PostgreSQL, with the read-versions check.
 
-    The check runs after the table lock the library takes for every write, so
-    no other write can commit between the check and this one.
+    The check takes the table lock the library takes for every write (the
+    library then takes it again, which costs nothing in the same transaction),
+    so no other write can commit between the check and this one.
     """
 
     checks_read_versions = True

@@ -2,7 +2,8 @@
 
 A ``Narrator`` reads events in store order and remembers what it needs to name
 things (player names, each match's time zone). Offers issued, expired or ended
-together are told as one line ("Spot offered to Ana, Ben, Cal until 23:00").
+together are told as one line ("Spot offered to Ana, Ben and Cal until 23:00
+(batch 2).").
 """
 
 from __future__ import annotations

@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 
 from booking_domain.application import BookingApp
-from booking_domain.errors import BookingError
-from booking_domain.transacting import StoreBusy
+from booking_domain.errors import BookingError, StoreBusy
 from processes.clock import ManualClock
 from processes.store import store_env
 from tests.support import START, pg_schema, pg_url, phone

@@ -29,7 +29,7 @@ from hypothesis import event
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from booking_domain import policies
+from booking_domain import offers, policies
 from booking_domain.application import BookingApp
 from booking_domain.errors import BookingError, GuardTripped, InvalidToken
 from booking_domain.match import Match
@@ -267,7 +267,8 @@ class MatchMachine(RuleBasedStateMachine):
         before = self.caught_up_at
         self.attempt(lambda: command(self.match_id))
         now = self.clock.now()
-        if self.match.dropouts_due(now) or self.waitlist.offers_due(now):
+        deadline = offers.next_deadline(self.match, self.waitlist)
+        if deadline is not None and deadline <= now:
             self.caught_up_at = before  # a partial run leaves the other kind due
 
     @rule()
