@@ -133,6 +133,11 @@ class MatchHandle:
             **kwargs,  # type: ignore[arg-type]
         )
 
+    def drop_and_release(self, who: Person) -> None:
+        """``who`` says OUT and the organiser presses "Release spot now" at once."""
+        self.say(who, "OUT")
+        self.app.release_spot(self.match_id, who.player_id)
+
     def claim(self, who: Person) -> Done[Response]:
         return self.app.claim_offer(match_id=self.match_id, token=self.token, phone=who.phone)
 

@@ -17,6 +17,7 @@ from booking_domain.application import BookingApp
 from booking_domain.errors import BookingError
 from booking_domain.values import Status
 from processes.clock import ManualClock
+from tests.suite.test_offers import full_game
 from tests.support import Club, booking_app
 
 pytestmark = pytest.mark.slow
@@ -63,14 +64,7 @@ def test_fifty_players_press_in_on_a_match_of_ten(real_app: BookingApp, clock: M
 
 
 def test_simultaneous_claims_on_the_last_place(real_app: BookingApp, clock: ManualClock) -> None:
-    club = Club(real_app, clock)
-    ins = club.players(*[f"In{i}" for i in range(4)])
-    waiting = club.players(*[f"W{i}" for i in range(3)])
-    game = club.match(capacity=4)
-    for p in ins:
-        game.say(p, "IN")
-    for p in waiting:
-        game.say(p, "WAITLIST")
+    game, ins, waiting = full_game(Club(real_app, clock), capacity=4, waiting=3)
     game.say(ins[0], "OUT")
     clock.advance(timedelta(minutes=5))
     game.tick()
@@ -122,14 +116,9 @@ def test_two_admins_at_once_never_leave_offers_on_a_closed_match(
 ) -> None:
     """One sends new waitlist offers (writes the waitlist), the other switches booking
     off (writes the match), at the same instant, thirty times over."""
-    club = Club(real_app, clock)
-    ins = club.players("In0", "In1")
-    waiting = club.players("W0", "W1")
-    game = club.match(capacity=2, kickoff_in=timedelta(days=10))
-    for p in ins:
-        game.say(p, "IN")
-    for p in waiting:
-        game.say(p, "WAITLIST")
+    game, ins, _ = full_game(
+        Club(real_app, clock), capacity=2, waiting=2, kickoff_in=timedelta(days=10)
+    )
     game.say(ins[0], "OUT")
     clock.advance(timedelta(minutes=10))
     game.tick()  # grace over: the place is offered to both

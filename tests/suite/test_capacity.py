@@ -54,8 +54,7 @@ def test_raising_capacity_brings_the_bumped_back_first(club: Club) -> None:
 
 def test_open_offers_are_superseded_when_a_cut_fills_the_match(club: Club) -> None:
     game, ins, queue = full_game(club, capacity=3, waiting=3)
-    game.say(ins[0], "OUT")
-    club.app.release_spot(game.match_id, ins[0].player_id)
+    game.drop_and_release(ins[0])
     assert len(game.offered()) == 3
     club.app.change_capacity(game.match_id, 2)
     assert game.offered() == []
@@ -83,8 +82,7 @@ def test_manual_add_always_works_even_over_capacity(club: Club) -> None:
 def test_manual_add_supersedes_offers_when_it_fills_the_match(club: Club) -> None:
     game, ins, queue = full_game(club, capacity=2, waiting=3)
     extra = club.player("Extra")
-    game.say(ins[0], "OUT")
-    club.app.release_spot(game.match_id, ins[0].player_id)
+    game.drop_and_release(ins[0])
     assert len(game.offered()) == 3
     club.app.add_player_to_match(game.match_id, extra.player_id)
     assert game.offered() == []

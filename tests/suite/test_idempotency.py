@@ -78,8 +78,7 @@ def _position(club: Club) -> int:
 def test_a_repeated_command_writes_nothing_new(club: Club, name: str) -> None:
     game, ins, queue = full_game(club, capacity=3, waiting=3)
     newcomer = club.player("Newcomer")
-    game.say(ins[1], "OUT")
-    club.app.release_spot(game.match_id, ins[1].player_id)  # one place free, offers open
+    game.drop_and_release(ins[1])  # one place free, offers open
     game.say(ins[2], "OUT")  # another dropout, still in grace
     scene = Scene(club, game, ins, queue, newcomer)
     prepare, command = SCENARIOS[name]

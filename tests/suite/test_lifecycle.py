@@ -59,8 +59,7 @@ def test_steps_cannot_be_skipped_or_reversed(club: Club) -> None:
 def test_locking_ends_grace_and_open_offers(club: Club) -> None:
     game, ins, queue = full_game(club, capacity=3, waiting=2)
     game.say(ins[0], "OUT")
-    game.say(ins[1], "OUT")
-    club.app.release_spot(game.match_id, ins[1].player_id)
+    game.drop_and_release(ins[1])
     assert game.offered()
     club.app.lock_pool(game.match_id)
     assert game.offered() == []
@@ -89,8 +88,7 @@ def test_a_completed_match_cannot_be_cancelled(club: Club) -> None:
 
 def test_disabling_booking_ends_open_offers(club: Club) -> None:
     game, ins, _ = full_game(club, capacity=1, waiting=2)
-    game.say(ins[0], "OUT")
-    club.app.release_spot(game.match_id, ins[0].player_id)
+    game.drop_and_release(ins[0])
     club.app.disable_booking(game.match_id)
     assert game.offered() == []
     game.token = club.app.enable_booking(game.match_id).value

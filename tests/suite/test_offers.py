@@ -91,8 +91,7 @@ def test_a_dropout_with_nobody_waiting_opens_the_place_to_anyone(club: Club) -> 
 
 def test_release_spot_now_skips_the_grace(club: Club) -> None:
     game, ins, queue = full_game(club, capacity=2, waiting=3)
-    game.say(ins[0], "OUT")
-    club.app.release_spot(game.match_id, ins[0].player_id)
+    game.drop_and_release(ins[0])
     assert game.offered() == [p.player_id for p in queue]
     club.app.release_spot(game.match_id, ins[0].player_id)  # a double click changes nothing
     with pytest.raises(InvalidTransition):
@@ -107,8 +106,7 @@ def test_offer_ttl_depends_on_time_to_kickoff(
     club: Club, kickoff_in: timedelta, ttl: timedelta
 ) -> None:
     game, ins, _ = full_game(club, capacity=1, waiting=1, kickoff_in=kickoff_in)
-    game.say(ins[0], "OUT")
-    club.app.release_spot(game.match_id, ins[0].player_id)
+    game.drop_and_release(ins[0])
     (offer,) = game.waitlist.offers
     assert offer.expires_at - offer.issued_at == ttl
     assert offer.expires_at <= game.match.kickoff_at - 15 * M
@@ -116,8 +114,7 @@ def test_offer_ttl_depends_on_time_to_kickoff(
 
 def test_expired_offers_cascade_to_the_next_players(club: Club) -> None:
     game, ins, queue = full_game(club, capacity=1, waiting=5, kickoff_in=10 * H)
-    game.say(ins[0], "OUT")
-    club.app.release_spot(game.match_id, ins[0].player_id)
+    game.drop_and_release(ins[0])
     first_batch = game.offered()
     assert first_batch == [p.player_id for p in queue[:3]]
     club.clock.advance(59 * M)
@@ -137,8 +134,7 @@ def test_expired_offers_cascade_to_the_next_players(club: Club) -> None:
 def test_a_lapsed_round_opens_the_place_to_anyone(club: Club) -> None:
     game, ins, _queue = full_game(club, capacity=1, waiting=2, kickoff_in=10 * H)
     stranger = club.player("Stranger")
-    game.say(ins[0], "OUT")
-    club.app.release_spot(game.match_id, ins[0].player_id)
+    game.drop_and_release(ins[0])
     with pytest.raises(MatchFull):
         game.say(stranger, "IN")
     club.clock.advance(60 * M)
@@ -150,8 +146,7 @@ def test_a_lapsed_round_opens_the_place_to_anyone(club: Club) -> None:
 
 def test_an_offer_cannot_be_claimed_after_it_expires_even_before_the_timer(club: Club) -> None:
     game, ins, queue = full_game(club, capacity=1, waiting=4, kickoff_in=10 * H)
-    game.say(ins[0], "OUT")
-    club.app.release_spot(game.match_id, ins[0].player_id)
+    game.drop_and_release(ins[0])
     club.clock.advance(61 * M)  # no timer has run
     with pytest.raises(OfferExpired):
         game.claim(queue[0])
@@ -189,8 +184,7 @@ def test_two_free_places_go_to_the_top_four(club: Club) -> None:
 
 def test_declining_by_saying_out_passes_the_offer_on(club: Club) -> None:
     game, ins, queue = full_game(club, capacity=1, waiting=4)
-    game.say(ins[0], "OUT")
-    club.app.release_spot(game.match_id, ins[0].player_id)
+    game.drop_and_release(ins[0])
     game.say(queue[0], "OUT")
     assert game.offered() == [p.player_id for p in queue[1:4]]
     assert queue[0].player_id not in game.queue()
@@ -199,8 +193,7 @@ def test_declining_by_saying_out_passes_the_offer_on(club: Club) -> None:
 def test_a_new_joiner_gets_an_offer_while_places_wait(club: Club) -> None:
     game, ins, queue = full_game(club, capacity=1, waiting=1)
     newcomer = club.player("New")
-    game.say(ins[0], "OUT")
-    club.app.release_spot(game.match_id, ins[0].player_id)
+    game.drop_and_release(ins[0])
     assert game.offered() == [queue[0].player_id]
     game.say(newcomer, "WAITLIST")
     assert game.offered() == [queue[0].player_id, newcomer.player_id]
@@ -208,8 +201,7 @@ def test_a_new_joiner_gets_an_offer_while_places_wait(club: Club) -> None:
 
 def test_claim_without_an_offer(club: Club) -> None:
     game, ins, queue = full_game(club, capacity=1, waiting=5)
-    game.say(ins[0], "OUT")
-    club.app.release_spot(game.match_id, ins[0].player_id)
+    game.drop_and_release(ins[0])
     with pytest.raises(NoOffer):
         game.claim(queue[4])
     with pytest.raises(MatchFull):
@@ -248,8 +240,7 @@ def test_open_offers_are_never_past_kickoff_minus_15(club: Club) -> None:
 
 def test_send_new_waitlist_offers_supersedes_the_batch(club: Club) -> None:
     game, ins, queue = full_game(club, capacity=1, waiting=5, kickoff_in=10 * H)
-    game.say(ins[0], "OUT")
-    club.app.release_spot(game.match_id, ins[0].player_id)
+    game.drop_and_release(ins[0])
     club.clock.advance(60 * M)
     game.tick()
     assert game.offered() == [p.player_id for p in queue[3:]]

@@ -23,13 +23,11 @@ H = timedelta(hours=1)
 
 def test_a_place_freed_after_a_lapsed_round_is_offered_again(club: Club) -> None:
     game, ins, queue = full_game(club, capacity=3, waiting=2, kickoff_in=10 * H)
-    game.say(ins[0], "OUT")
-    club.app.release_spot(game.match_id, ins[0].player_id)
+    game.drop_and_release(ins[0])
     club.clock.advance(60 * M)
     game.tick()
     assert game.offered() == []  # both let their offers lapse: open to anyone
-    game.say(ins[1], "OUT")
-    club.app.release_spot(game.match_id, ins[1].player_id)
+    game.drop_and_release(ins[1])
     # A new place came free: a new round, the queue is offered first again.
     assert game.offered() == [p.player_id for p in queue]
 
@@ -48,8 +46,7 @@ def test_near_kickoff_the_queue_still_comes_first(club: Club) -> None:
 
 def test_an_old_expiry_does_not_explain_a_full_match(club: Club) -> None:
     game, ins, queue = full_game(club, capacity=1, waiting=4, kickoff_in=72 * H)
-    game.say(ins[0], "OUT")
-    club.app.release_spot(game.match_id, ins[0].player_id)
+    game.drop_and_release(ins[0])
     club.clock.advance(240 * M)
     game.tick()
     with pytest.raises(OfferExpired):
@@ -92,8 +89,7 @@ def test_ringers_stay_in_tier_c(club: Club) -> None:
 
 def test_a_manual_add_overtakes_an_offer_rather_than_declining_it(club: Club) -> None:
     game, ins, queue = full_game(club, capacity=2, waiting=3)
-    game.say(ins[0], "OUT")
-    club.app.release_spot(game.match_id, ins[0].player_id)
+    game.drop_and_release(ins[0])
     club.app.add_player_to_match(game.match_id, queue[1].player_id)
     notifications = club.app.recorder.select_notifications(start=1, limit=1000)
     kinds = [n.topic.rsplit(".", 1)[-1] for n in notifications]
@@ -137,8 +133,7 @@ def test_a_claim_after_grace_ran_out_unnoticed_gets_the_place(club: Club) -> Non
 
 def test_raising_capacity_after_a_lapsed_round_offers_the_queue_again(club: Club) -> None:
     game, ins, queue = full_game(club, capacity=1, waiting=2, kickoff_in=10 * H)
-    game.say(ins[0], "OUT")
-    club.app.release_spot(game.match_id, ins[0].player_id)
+    game.drop_and_release(ins[0])
     club.clock.advance(60 * M)
     game.tick()
     assert game.offered() == []
@@ -148,8 +143,7 @@ def test_raising_capacity_after_a_lapsed_round_offers_the_queue_again(club: Club
 
 def test_grace_ended_by_the_timer_starts_a_new_round(club: Club) -> None:
     game, ins, queue = full_game(club, capacity=3, waiting=2, kickoff_in=10 * H)
-    game.say(ins[0], "OUT")
-    club.app.release_spot(game.match_id, ins[0].player_id)
+    game.drop_and_release(ins[0])
     club.clock.advance(60 * M)
     game.tick()
     game.say(ins[1], "OUT")
@@ -160,8 +154,7 @@ def test_grace_ended_by_the_timer_starts_a_new_round(club: Club) -> None:
 
 def test_a_match_with_fanout_one_offers_only_the_head(club: Club) -> None:
     game, ins, queue = full_game(club, capacity=2, waiting=3, offer_fanout=1)
-    game.say(ins[0], "OUT")
-    club.app.release_spot(game.match_id, ins[0].player_id)
+    game.drop_and_release(ins[0])
     assert game.offered() == [queue[0].player_id]
 
 
@@ -173,8 +166,7 @@ def test_a_ringer_on_the_waitlist_gets_offers_like_anyone(club: Club) -> None:
     game.say(ana, "IN")
     game.say(gus, "WAITLIST")
     club.app.change_settings({"enable_ringer_self_book": False})
-    game.say(ana, "OUT")
-    club.app.release_spot(game.match_id, ana.player_id)
+    game.drop_and_release(ana)
     assert game.offered() == [gus.player_id]
     game.claim(gus)
     assert game.status(gus) == "IN"
@@ -232,8 +224,7 @@ def test_every_loser_of_a_claim_is_told_spot_filled(club: Club) -> None:
 
 def test_a_grace_ending_while_booking_is_switched_off_still_starts_a_round(club: Club) -> None:
     game, ins, queue = full_game(club, capacity=2, waiting=1, kickoff_in=10 * H)
-    game.say(ins[0], "OUT")
-    club.app.release_spot(game.match_id, ins[0].player_id)
+    game.drop_and_release(ins[0])
     club.clock.advance(60 * M)
     game.tick()  # the only offer lapses
     game.say(ins[1], "OUT")
@@ -247,8 +238,7 @@ def test_places_beyond_the_waiting_players_are_open_to_anyone(club: Club) -> Non
     game, ins, queue = full_game(club, capacity=3, waiting=1)
     stranger = club.player("Stranger")
     for p in ins[:2]:
-        game.say(p, "OUT")
-        club.app.release_spot(game.match_id, p.player_id)
+        game.drop_and_release(p)
     assert game.offered() == [queue[0].player_id]  # first call on one of the two places
     assert game.say(stranger, "IN").value.standing.status == Status.IN
     with pytest.raises(MatchFull):
@@ -257,8 +247,7 @@ def test_places_beyond_the_waiting_players_are_open_to_anyone(club: Club) -> Non
 
 def test_a_players_view_never_shows_a_lapsed_offer(club: Club) -> None:
     game, ins, queue = full_game(club, capacity=1, waiting=1, kickoff_in=10 * H)
-    game.say(ins[0], "OUT")
-    club.app.release_spot(game.match_id, ins[0].player_id)
+    game.drop_and_release(ins[0])
     assert club.app.standing(game.match_id, queue[0].player_id).offer is not None
     club.clock.advance(61 * M)  # no timer has run
     assert club.app.standing(game.match_id, queue[0].player_id).offer is None
