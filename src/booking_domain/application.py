@@ -13,13 +13,14 @@ from uuid import UUID
 
 from eventsourcing.domain import MutableOrImmutableAggregate
 
-from booking_domain import offers, registry, rsvp
+from booking_domain import offers, registry, rsvp, timed
 from booking_domain.admin_commands import AdminCommands
 from booking_domain.errors import ConcurrencyConflict, NotFound
 from booking_domain.identity import PhoneNumber
 from booking_domain.match import Match
 from booking_domain.player import Player
 from booking_domain.rsvp import PlayerStanding
+from booking_domain.timers import TimerKind
 from booking_domain.transacting import ADMIN, READ_VERSIONS, Done, parse_enum
 from booking_domain.unit import Unit
 from booking_domain.values import Action, ClubPolicy, Source
@@ -117,6 +118,40 @@ class BookingApp(AdminCommands):
     finalise_dropouts = process_deadlines
     #: The timer for an offer's expiry (seed 004 "waitlist_offer_processor").
     expire_offers = process_deadlines
+
+    def fire_timer(self, match_id: UUID, kind: str) -> Done[UUID]:
+        """Run the command a durable timer stands for (``timers.py``).
+
+        Idempotent like every timer command: a stale or repeated timer finds
+        nothing left to do and writes nothing.
+        """
+        timer_kind = parse_enum(TimerKind, kind, "kind")
+        if timer_kind in (TimerKind.GRACE_END, TimerKind.OFFER_EXPIRY):
+            return self.process_deadlines(match_id)
+        if timer_kind == TimerKind.INSTANT_CLAIM:
+            return self._on_match(match_id, timed.start_instant_claim)
+
+        def work(unit: Unit, now: datetime) -> UUID:
+            match, waitlist = unit.match(match_id), unit.waitlist(match_id)
+            roll = [p.as_booker() for p in unit.club_players()]
+            if timer_kind == TimerKind.TIER_OPEN:
+                timed.open_tiers(match, waitlist, roll, unit.policy(), now)
+            else:
+                timed.scheduled_last_calls(match, waitlist, roll, unit.policy(), now)
+            return match_id
+
+        return self._transact(work)
+
+    def send_last_call(self, match_id: UUID, *, actor: str = ADMIN) -> Done[list[UUID]]:
+        """The admin's "Send last-call" (seed 004 §5.1): who was asked, if anyone."""
+
+        def work(unit: Unit, now: datetime) -> list[UUID]:
+            roll = [p.as_booker() for p in unit.club_players()]
+            return timed.manual_last_call(
+                unit.match(match_id), unit.waitlist(match_id), roll, unit.policy(), actor, now
+            )
+
+        return self._transact(work)
 
     # ----------------------------------------------------------------- queries
 

@@ -13,13 +13,14 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from booking_domain import policies
+from booking_domain.announcements import MatchAnnouncements
 from booking_domain.errors import GuardTripped
-from booking_domain.match_schedule import MatchSchedule, check_capacity
+from booking_domain.match_schedule import check_capacity
 from booking_domain.roster import RosterEntry
 from booking_domain.values import Source, Status
 
 
-class Match(MatchSchedule):
+class Match(MatchAnnouncements):
     """One bookable session (domain.md, "match"): schedule plus places."""
 
     # ----------------------------------------------------------------- places

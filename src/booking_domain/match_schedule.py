@@ -154,6 +154,7 @@ class MatchSchedule(CopiesContainersOnly, Aggregate):
         self.offer_fanout = offer_fanout
         self._state = str(MatchState.DRAFT)
         self.booking_enabled = False
+        self.booking_enabled_at: datetime | None = None
         self._invite_mode = str(InviteMode.ALL)
         self.tier_windows: TierWindows | None = None
         self.invite_token_digest: str | None = None
@@ -245,6 +246,7 @@ class MatchSchedule(CopiesContainersOnly, Aggregate):
     def _booking_enabled(self, *, invite_mode: str, actor: str, timestamp: datetime) -> None:
         """Self-serve booking was switched on, all at once or tiered."""
         self.booking_enabled = True
+        self.booking_enabled_at = timestamp
         self._invite_mode = invite_mode
         if self.invite_mode == InviteMode.ALL:
             self.tier_windows = None

@@ -58,6 +58,17 @@ def place_freed(
         waitlist.close_round(reason=reason, now=now)
     if offer:
         fill_free_places(match, waitlist, now, reason=reason)
+        if match.instant_claim_started_at is not None and _first_tap_open(match, now):
+            match.put_up_for_grabs(
+                player_ids=waitlist.waiting(),
+                free_places=match.free_places,
+                reason=reason,
+                now=now,
+            )
+
+
+def _first_tap_open(match: Match, now: datetime) -> bool:
+    return match.free_places > 0 and match.is_booking_open() and is_instant_claim(match, now)
 
 
 def next_deadline(match: Match, waitlist: Waitlist) -> datetime | None:

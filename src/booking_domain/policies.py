@@ -120,3 +120,14 @@ def plan_tier_windows(
     if not c < kickoff_at:
         raise ValidationError("tier_windows", "every tier must open before kick-off")
     return TierWindows(a_open_at=a, b_open_at=b, c_open_at=c)
+
+
+#: Last calls go out this long before kick-off if the match is short (seed 004 §22.2).
+LAST_CALLS: dict[str, timedelta] = {"T-12h": 12 * HOUR, "T-3h": 3 * HOUR}
+#: A player who got a last call, or a waitlist offer, this recently is not called again.
+LAST_CALL_COOLDOWN = 6 * HOUR
+
+
+def instant_claim_from(kickoff_at: datetime) -> datetime:
+    """The first moment at which ``offer_ttl`` says instant claim (under 30 min to go)."""
+    return kickoff_at - OFFER_CUTOFF - INSTANT_CLAIM_BELOW + timedelta(microseconds=1)

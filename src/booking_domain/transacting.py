@@ -32,6 +32,7 @@ from eventsourcing.utils import EnvType
 from booking_domain.clock import Clock
 from booking_domain.errors import ConcurrencyConflict, StoreBusy, ValidationError
 from booking_domain.match import Match
+from booking_domain.timers import TIMERS, Timer, timers_for
 from booking_domain.transcodings import register_value_objects
 from booking_domain.unit import Unit
 from booking_domain.waitlist import Waitlist
@@ -82,6 +83,16 @@ class SerialisedRepository(Repository[UUID]):
             return super().get(aggregate_id, **kwargs)
 
 
+def _timers_of(unit: Unit, touched: list[Any], now: datetime) -> dict[UUID, list[Timer]]:
+    """The full set of timers of every match this write changes (``timers.py``)."""
+    match_ids = {
+        a.id if isinstance(a, Match) else a.match_id
+        for a in touched
+        if isinstance(a, Match | Waitlist)
+    }
+    return {mid: timers_for(unit.match(mid), unit.waitlist(mid), now) for mid in match_ids}
+
+
 class Transacting(Application[UUID]):
     """An application whose commands run as atomic, retried writes."""
 
@@ -120,12 +131,16 @@ class Transacting(Application[UUID]):
         try:
             for attempt in range(1, self.MAX_ATTEMPTS + 1):
                 unit = Unit(self)
-                value = work(unit, self.clock.now())
+                now = self.clock.now()
+                value = work(unit, now)
                 touched = unit.touched()
                 if not touched:
                     return Done(value, None)
+                timers = _timers_of(unit, touched, now)
                 try:
-                    recordings = self.save(*touched, **{READ_VERSIONS: unit.read_versions()})
+                    recordings = self.save(
+                        *touched, **{READ_VERSIONS: unit.read_versions(), TIMERS: timers}
+                    )
                 except IntegrityError:
                     # Someone else wrote first: decide again on the state they left.
                     time.sleep(random.uniform(0, 0.002 * min(attempt, 10)))  # noqa: S311

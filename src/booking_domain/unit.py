@@ -14,6 +14,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.utils import get_topic
 
 from booking_domain.club import CLUB_SETTINGS_ID, ClubSettings
 from booking_domain.errors import NotFound, StoreBusy
@@ -71,6 +72,28 @@ class Unit:
         if index is None or index.player_id is None:
             return None
         return self.find(Player, index.player_id)
+
+    def club_players(self) -> list[Player]:
+        """Every registered player, in order of registration.
+
+        Read from the notification log (the registrations), not from a view,
+        so a decision never waits for a projection; players who register
+        meanwhile are simply not in this decision.
+        """
+        topic = get_topic(Player.PlayerRegistered)  # type: ignore[attr-defined]
+        players: list[Player] = []
+        start, page = 1, 1000
+        while True:
+            try:
+                found = self._app.recorder.select_notifications(
+                    start=start, limit=page, topics=[topic]
+                )
+            except (OperationalError, InterfaceError) as unreachable:
+                raise StoreBusy() from unreachable
+            players += [p for n in found if (p := self.find(Player, UUID(str(n.originator_id))))]
+            if len(found) < page:
+                return players
+            start = found[-1].id + 1
 
     def settings(self) -> ClubSettings | None:
         return self.find(ClubSettings, CLUB_SETTINGS_ID)

@@ -46,6 +46,14 @@ class Waitlist(CopiesContainersOnly, Aggregate):
 
     # ----------------------------------------------------------------- queries
 
+    def _last_offered(self) -> dict[str, datetime]:
+        """Player id (hex) → when last offered a place (replaced, never changed in place)."""
+        return dict(self.__dict__.get("_last_offered_at", {}))
+
+    def offered_since(self, player_id: UUID, since: datetime) -> bool:
+        at = self._last_offered().get(player_id.hex)
+        return at is not None and at >= since
+
     def __contains__(self, player_id: object) -> bool:
         return any(e.player_id == player_id for e in self.queue)
 
@@ -71,6 +79,10 @@ class Waitlist(CopiesContainersOnly, Aggregate):
 
     def open_offer_for(self, player_id: UUID) -> Offer | None:
         return next((o for o in self.offers if o.player_id == player_id), None)
+
+    def waiting(self) -> list[UUID]:
+        """Everyone in the queue, in order."""
+        return [e.player_id for e in self.queue]
 
     def candidates(self) -> list[UUID]:
         """Who the next offers go to: queue order, skipping open offers and passed players."""
@@ -242,6 +254,7 @@ class Waitlist(CopiesContainersOnly, Aggregate):
         """A waiting player was offered a freed place until ``expires_at`` (one ``batch``)."""
         self.batches_issued = max(self.batches_issued, batch)
         self.offers.append(Offer(offer_id, player_id, batch, timestamp, expires_at))
+        self._last_offered_at = {**self._last_offered(), player_id.hex: timestamp}
 
     def claim(self, *, player_id: UUID, now: datetime) -> Offer:
         """Take the freed place with an open offer; the player leaves the queue."""

@@ -31,7 +31,16 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from booking_domain.timers import TIMERS
 from booking_domain.transacting import READ_VERSIONS
+from processes.sidestore import (
+    TABLES,
+    MemorySideStore,
+    PostgresSideStore,
+    SQLiteSideStore,
+    Tx,
+    ddl,
+)
 
 EVENTS_FILE = "events.sqlite3"
 _DDL_LOCK = 0x626F6F6B  # an advisory lock key of our own, for table creation
@@ -50,6 +59,10 @@ class CheckedPOPORecorder(POPOApplicationRecorder):
 
     checks_read_versions = True
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.side = MemorySideStore(self._database_lock)
+
     def _insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
@@ -61,7 +74,9 @@ class CheckedPOPORecorder(POPOApplicationRecorder):
             }
             if stale := _stale(read, current):
                 _refuse(stale)
-            return super()._insert_events(stored_events, **kwargs)
+            with self.side.transaction() as tx:
+                self.side.replace_timers(tx, kwargs.get(TIMERS) or {})
+                return super()._insert_events(stored_events, **kwargs)
 
 
 class CheckedPOPOFactory(POPOFactory):
@@ -80,10 +95,19 @@ class CheckedSQLiteRecorder(SQLiteApplicationRecorder):
 
     checks_read_versions = True
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.side = SQLiteSideStore(self.datastore)
+
+    def construct_create_table_statements(self) -> list[str]:
+        tables = {name: name for name in TABLES}
+        return [*super().construct_create_table_statements(), *ddl("sqlite", tables)]
+
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
+        self.side.replace_timers(Tx(c, "sqlite"), kwargs.get(TIMERS) or {})
         read: Mapping[UUID, int] = kwargs.get(READ_VERSIONS) or {}
         if read:
             marks = ",".join("?" * len(read))
@@ -110,6 +134,7 @@ class CheckedPostgresRecorder(PostgresApplicationRecorder):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.side = PostgresSideStore(self.datastore)
         if self.datastore.enable_db_functions:
             # The library's database-function path inserts without calling
             # _insert_stored_events, so the check below would silently not run.
@@ -133,6 +158,7 @@ class CheckedPostgresRecorder(PostgresApplicationRecorder):
         # ("tuple concurrently updated"); one at a time, the rest find it done.
         curs.execute("SELECT pg_advisory_xact_lock(%s)", (_DDL_LOCK,))
         super()._create_table(curs)
+        self.side.create_tables(Tx(curs, "postgres"))
 
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -152,6 +178,9 @@ class CheckedPostgresRecorder(PostgresApplicationRecorder):
             if stale := _stale(read, current):
                 _refuse(stale)
         super()._insert_stored_events(curs, stored_events, **kwargs)
+        if timers := kwargs.get(TIMERS):
+            self._lock_table(curs)  # timers change in the order events are written
+            self.side.replace_timers(Tx(curs, "postgres"), timers)
 
 
 def _topic(cls: type) -> str:

@@ -1,0 +1,194 @@
+"""The tables beside the events: timers, the notification outbox, tracking, the dev inbox.
+
+They live in the event store's own database (the SQLite file, the PostgreSQL
+schema; for the in-memory store, a private in-memory SQLite database guarded
+by the store's lock), so that timers can be written in the same transaction
+as the events that start them (``store.py``), and a process manager's rows in
+the same transaction as its tracked position (``follower.py``).
+
+SQL is written once, with ``%s`` placeholders, for both SQLite and PostgreSQL.
+Times are integer microseconds since the epoch: one ordering, no time zones.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+from uuid import UUID
+
+from booking_domain.timers import Timer
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+TABLES = ("booking_timers", "booking_outbox", "booking_tracking", "booking_inbox")
+
+
+def to_us(at: datetime) -> int:
+    return (at - EPOCH) // timedelta(microseconds=1)
+
+
+def from_us(us: int) -> datetime:
+    return EPOCH + timedelta(microseconds=us)
+
+
+def ddl(dialect: str, t: Mapping[str, str]) -> list[str]:
+    serial = "BIGSERIAL PRIMARY KEY" if dialect == "postgres" else "INTEGER PRIMARY KEY"
+    return [
+        f"CREATE TABLE IF NOT EXISTS {t['booking_timers']} ("
+        " key TEXT PRIMARY KEY, match_id TEXT NOT NULL, kind TEXT NOT NULL,"
+        " due_us BIGINT NOT NULL, lease_until_us BIGINT NOT NULL DEFAULT 0,"
+        " attempts INTEGER NOT NULL DEFAULT 0)",
+        f"CREATE INDEX IF NOT EXISTS booking_timers_due ON {t['booking_timers']} (due_us)",
+        f"CREATE INDEX IF NOT EXISTS booking_timers_match ON {t['booking_timers']} (match_id)",
+        f"CREATE TABLE IF NOT EXISTS {t['booking_outbox']} ("
+        " id TEXT PRIMARY KEY, position BIGINT NOT NULL, match_id TEXT,"
+        " player_id TEXT NOT NULL, kind TEXT NOT NULL, batch_key TEXT NOT NULL,"
+        " text TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending',"
+        " created_us BIGINT NOT NULL, enqueued_us BIGINT NOT NULL DEFAULT 0,"
+        " done_us BIGINT NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
+        " channel TEXT, detail TEXT)",
+        f"CREATE INDEX IF NOT EXISTS booking_outbox_status ON {t['booking_outbox']}"
+        " (status, enqueued_us)",
+        f"CREATE INDEX IF NOT EXISTS booking_outbox_match ON {t['booking_outbox']} (match_id)",
+        f"CREATE TABLE IF NOT EXISTS {t['booking_tracking']} ("
+        " name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS {t['booking_inbox']} ("
+        f" id {serial}, outbox_id TEXT NOT NULL UNIQUE, phone TEXT NOT NULL,"
+        " kind TEXT NOT NULL, text TEXT NOT NULL, at_us BIGINT NOT NULL)",
+    ]
+
+
+class Cursor(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ...) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def fetchone(self) -> Any: ...
+
+
+class Tx:
+    """A cursor in one transaction, taking ``%s`` placeholders on either database."""
+
+    def __init__(self, cursor: Any, dialect: str) -> None:
+        self._cursor = cursor
+        self.dialect = dialect
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Tx:
+        if self.dialect == "sqlite":
+            sql = sql.replace("%s", "?")
+        self._cursor.execute(sql, list(params))
+        return self
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [dict(row) for row in self._cursor.fetchall()]
+
+    def one(self) -> dict[str, Any] | None:
+        row = self._cursor.fetchone()
+        return dict(row) if row is not None else None
+
+    @property
+    def rowcount(self) -> int:
+        return int(self._cursor.rowcount)
+
+
+class SideStore:
+    """Transactions on the side tables, and the one statement the recorders share."""
+
+    dialect: str
+
+    def __init__(self, dialect: str, tables: Mapping[str, str]) -> None:
+        self.dialect = dialect
+        self.t = dict(tables)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:  # pragma: no cover - each store has its own
+        raise NotImplementedError
+        yield
+
+    def replace_timers(self, tx: Tx, timers: Mapping[UUID, Sequence[Timer]]) -> None:
+        """Make each match's stored timers exactly these (in the events' transaction).
+
+        Rows that stay keep their lease, so a timer being fired is not fired again.
+        """
+        table = self.t["booking_timers"]
+        for match_id, wanted in timers.items():
+            keys = [timer.key for timer in wanted]
+            if keys:
+                marks = ",".join(["%s"] * len(keys))
+                tx.execute(
+                    f"DELETE FROM {table} WHERE match_id = %s AND key NOT IN ({marks})",  # noqa: S608
+                    [match_id.hex, *keys],
+                )
+            else:
+                tx.execute(f"DELETE FROM {table} WHERE match_id = %s", [match_id.hex])  # noqa: S608
+            for timer in wanted:
+                tx.execute(
+                    f"INSERT INTO {table} (key, match_id, kind, due_us) VALUES (%s, %s, %s, %s) "  # noqa: S608
+                    "ON CONFLICT (key) DO NOTHING",
+                    [timer.key, match_id.hex, str(timer.kind), to_us(timer.due_at)],
+                )
+
+
+class SQLiteSideStore(SideStore):
+    """Side tables in the embedded SQLite file, through the event store's connections."""
+
+    def __init__(self, datastore: Any) -> None:
+        super().__init__("sqlite", {name: name for name in TABLES})
+        self._datastore = datastore
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        with self._datastore.transaction(commit=True) as cursor:
+            yield Tx(cursor, "sqlite")
+
+    def create_tables(self, tx: Tx) -> None:
+        for statement in ddl("sqlite", self.t):
+            tx.execute(statement)
+
+
+class MemorySideStore(SideStore):
+    """Side tables for the in-memory store: a private in-memory SQLite database.
+
+    Guarded by the in-memory recorder's lock, so a write of events and timers
+    is one step for every other thread.
+    """
+
+    def __init__(self, lock: threading.RLock) -> None:
+        super().__init__("sqlite", {name: name for name in TABLES})
+        self.lock = lock
+        self._conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        self._conn.row_factory = sqlite3.Row
+        with self.transaction() as tx:
+            for statement in ddl("sqlite", self.t):
+                tx.execute(statement)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        with self.lock:
+            cursor = self._conn.cursor()
+            cursor.execute("BEGIN")
+            try:
+                yield Tx(cursor, "sqlite")
+            except BaseException:
+                self._conn.rollback()
+                raise
+            self._conn.commit()
+
+
+class PostgresSideStore(SideStore):
+    """Side tables in the PostgreSQL schema of the events."""
+
+    def __init__(self, datastore: Any) -> None:
+        schema = datastore.schema
+        super().__init__("postgres", {name: f'"{schema}".{name}' for name in TABLES})
+        self._datastore = datastore
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        with self._datastore.transaction(commit=True) as cursor:
+            yield Tx(cursor, "postgres")
+
+    def create_tables(self, tx: Tx) -> None:
+        for statement in ddl("postgres", self.t):
+            tx.execute(statement)
