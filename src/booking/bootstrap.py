@@ -1,21 +1,28 @@
-"""The composition root: settings from the environment → the application.
+"""The composition root: settings from the environment → the application and its runners.
 
 ``DATABASE_URL`` selects PostgreSQL; otherwise events live in a SQLite file
-under ``BOOKING_DATA_DIR`` (default ``./var``). Later layers (timers, read
-models, web) are built here from the same settings.
+under ``BOOKING_DATA_DIR`` (default ``./var``). ``BOOKING_TEST_CLOCK=1`` gives
+a clock that only moves when told (tests, demos). With ``REDIS_URL`` set,
+timers and notices run in ``booking worker`` processes; without it, in the
+application's own process (the embedded default).
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from booking_domain.application import BookingApp
 from booking_domain.clock import Clock
-from processes.clock import SystemClock
+from processes.clock import ManualClock, SystemClock
+from processes.engine import EmbeddedRunner, Engine
 from processes.store import store_env
+
+_TRUE = {"1", "true", "yes", "on"}
 
 
 @dataclass(frozen=True)
@@ -24,6 +31,8 @@ class Settings:
 
     database_url: str | None = None
     data_dir: Path = Path("var")
+    redis_url: str | None = None
+    test_clock: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -31,16 +40,78 @@ class Settings:
         return cls(
             database_url=env.get("DATABASE_URL") or None,
             data_dir=Path(env.get("BOOKING_DATA_DIR") or "var"),
+            redis_url=env.get("REDIS_URL") or None,
+            test_clock=(env.get("BOOKING_TEST_CLOCK") or "").lower() in _TRUE,
         )
 
     @property
     def store(self) -> str:
         return "postgresql" if self.database_url else f"sqlite:{self.data_dir}"
 
+    @property
+    def runs_embedded(self) -> bool:
+        """Timers and notices in this process (no Redis), or in ``booking worker``."""
+        return self.redis_url is None
+
+
+def build_clock(settings: Settings, start: datetime | None = None) -> Clock:
+    if settings.test_clock:
+        return ManualClock(start or SystemClock().now())
+    return SystemClock()
+
 
 def build_app(settings: Settings | None = None, clock: Clock | None = None) -> BookingApp:
     """The booking application on the store the settings choose."""
     settings = settings or Settings.from_env()
     return BookingApp(
-        store_env(settings.database_url, settings.data_dir), clock=clock or SystemClock()
+        store_env(settings.database_url, settings.data_dir),
+        clock=clock or build_clock(settings),
     )
+
+
+@dataclass
+class System:
+    """The application with what runs beside it in this process."""
+
+    app: BookingApp
+    engine: Engine
+    runner: EmbeddedRunner | None = None
+
+    def close(self) -> None:
+        if self.runner is not None:
+            self.runner.stop()
+        self.app.close()
+
+
+def build_system(settings: Settings | None = None, clock: Clock | None = None) -> System:
+    """The application and, in the embedded default, its timers and notices in process.
+
+    With a test clock nothing runs by itself: each write settles the process
+    managers at once, and moving the clock (``Engine.advance``) fires timers.
+    """
+    settings = settings or Settings.from_env()
+    app = build_app(settings, clock)
+    engine = Engine(app)
+    system = System(app, engine)
+    if isinstance(app.clock, ManualClock):
+        app.after_write.append(_settle_after_write(engine))
+    elif settings.runs_embedded:
+        system.runner = EmbeddedRunner(engine).start()
+        app.after_write.append(lambda _position: system.runner and system.runner.poke())
+    return system
+
+
+def _settle_after_write(engine: Engine) -> object:
+    busy = threading.local()
+
+    def settle(_position: int) -> None:
+        # The process managers' own commands write too; settle once, outermost.
+        if getattr(busy, "on", False):
+            return
+        busy.on = True
+        try:
+            engine.tick()
+        finally:
+            busy.on = False
+
+    return settle

@@ -15,11 +15,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument(
         "--data-dir", type=Path, help="keep the demo's events here (default: scratch)"
     )
+    worker = commands.add_parser(
+        "worker", help="run timers, process managers and notice delivery (needs REDIS_URL)"
+    )
+    worker.add_argument("--threads", type=int, default=4, help="delivery threads (default 4)")
     args = parser.parse_args(argv)
     if args.command == "demo":
         from booking.demo import run_demo
 
         run_demo(sys.stdout, args.data_dir)
+    elif args.command == "worker":
+        return run_worker(args.threads)
+    return 0
+
+
+def run_worker(threads: int) -> int:
+    """Run until SIGTERM or Ctrl-C; several may run against one database and Redis."""
+    import logging
+    import signal
+    import threading
+
+    from booking.bootstrap import Settings, build_app
+    from processes.worker import Worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = Settings.from_env()
+    if not settings.redis_url:
+        print("booking worker needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)", file=sys.stderr)
+        return 2
+    stopped = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopped.set())
+    app = build_app(settings)
+    try:
+        Worker(app, redis_url=settings.redis_url, delivery_threads=threads).run_until(stopped)
+    finally:
+        app.close()
     return 0
 
 

@@ -105,6 +105,8 @@ class Transacting(Application[UUID]):
         clock: Clock,
     ) -> None:
         super().__init__(env)
+        #: Called with the position of each write (runners use it to look again at once).
+        self.after_write: list[Callable[[int], None]] = []
         if not getattr(self.recorder, "checks_read_versions", False):
             # Without this check two commands could each change one half of a
             # match/waitlist pair on a stale read of the other (write skew).
@@ -145,7 +147,11 @@ class Transacting(Application[UUID]):
                     # Someone else wrote first: decide again on the state they left.
                     time.sleep(random.uniform(0, 0.002 * min(attempt, 10)))  # noqa: S311
                     continue
-                return Done(value, recordings[-1].notification.id if recordings else None)
+                position = recordings[-1].notification.id if recordings else None
+                if position is not None:
+                    for listener in self.after_write:
+                        listener(position)
+                return Done(value, position)
         except (OperationalError, InterfaceError) as unreachable:
             # Locked past the timeout, or the database went away (after the
             # library's own retries): nothing was written; say so plainly.

@@ -1,0 +1,141 @@
+"""Everything that happens later, for one application: timers, notices, delivery.
+
+``Engine`` puts the pump, the notices process manager and delivery together.
+``settle`` runs the process managers and delivery until nothing is left;
+``tick`` fires what is due and settles; ``advance`` moves a test clock,
+stopping at each timer's due time so that every command runs at the moment
+it was due. ``EmbeddedRunner`` is the in-process default: a thread that ticks
+whenever a timer falls due, and after every command.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+from booking_domain.application import BookingApp
+from processes.clock import ManualClock
+from processes.delivery import Channel, Deliverer, DevInboxChannel, LogChannel
+from processes.follower import Follower
+from processes.notices import NoticeManager
+from processes.outbox import Outbox
+from processes.pump import DueTimer, TimerPump, wall_us
+from processes.sidestore import SideStore
+
+log = logging.getLogger("booking.engine")
+
+
+class Engine:
+    """The timer pump, the process managers and delivery of one application."""
+
+    def __init__(
+        self,
+        app: BookingApp,
+        *,
+        channels: Sequence[Channel] | None = None,
+        enqueue: Callable[[str], object] | None = None,
+        lease_seconds: float = 30,
+    ) -> None:
+        self.app = app
+        self.side: SideStore = app.recorder.side  # type: ignore[attr-defined]
+        self.outbox = Outbox(self.side)
+        self.pump = TimerPump(app, self.side, lease_seconds=lease_seconds)
+        self.notices = Follower(app, self.side, NoticeManager(app, self.outbox))
+        self.deliverer = Deliverer(
+            app,
+            self.outbox,
+            channels if channels is not None else [DevInboxChannel(self.outbox), LogChannel()],
+            app.clock,
+        )
+        #: Production hands notices to the dramatiq queue; embedded delivers in process.
+        self.enqueue = enqueue
+        self._settling = threading.RLock()
+
+    def settle(self) -> int:
+        """Run the process managers and delivery until quiet; how much was done."""
+        total = 0
+        with self._settling:
+            while True:
+                done = self.notices.catch_up()
+                if self.enqueue is None:
+                    done += self.deliverer.deliver_pending()
+                else:
+                    done += self.deliverer.dispatch(self.enqueue, now_us=wall_us())
+                total += done
+                if not done:
+                    return total
+
+    def tick(self) -> list[DueTimer]:
+        """Fire every timer due now, then settle."""
+        fired = self.pump.run_due(self.app.clock.now())
+        self.settle()
+        return fired
+
+    def advance(self, *, by: timedelta | None = None, to: datetime | None = None) -> list[DueTimer]:
+        """Move the test clock, firing each timer at its due time, in due order.
+
+        Returns when the clock has reached the target and nothing more is due
+        or pending: every notice of what happened has been written and delivered.
+        """
+        clock = self.app.clock
+        if not isinstance(clock, ManualClock):
+            raise RuntimeError("only a test clock can be moved")
+        target = to if to is not None else clock.now() + (by or timedelta(0))
+        fired: list[DueTimer] = []
+        self.settle()
+        while (due := self.pump.next_due()) is not None and due <= target:
+            if due > clock.now():
+                clock.set(due)
+            claimed = self.pump.run_due(clock.now())
+            if not claimed:
+                break  # due timers leased by someone else: nothing this process can do
+            fired += claimed
+            self.settle()
+        if target > clock.now():
+            clock.set(target)
+        fired += self.tick()
+        return fired
+
+
+class EmbeddedRunner:
+    """The in-process runner: a thread that fires timers on time (the embedded default)."""
+
+    def __init__(self, engine: Engine, *, idle_seconds: float = 1.0) -> None:
+        self.engine = engine
+        self.idle_seconds = idle_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="booking-timers", daemon=True)
+
+    def start(self) -> EmbeddedRunner:
+        self._thread.start()
+        return self
+
+    def poke(self) -> None:
+        """Something was written: look again now."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.engine.tick()
+                wait = self._until_next_due()
+            except Exception:
+                log.exception("timer thread: tick failed; trying again shortly")
+                wait = self.idle_seconds
+            self._wake.wait(timeout=wait)
+            self._wake.clear()
+
+    def _until_next_due(self) -> float:
+        due = self.engine.pump.next_due()
+        if due is None:
+            return self.idle_seconds
+        seconds = (due - self.engine.app.clock.now()).total_seconds()
+        return max(0.0, min(self.idle_seconds, seconds))

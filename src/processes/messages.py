@@ -1,0 +1,53 @@
+"""What notices say: the seed's copy (seed 004 §18 "Push Notifications"), one place.
+
+Where the seed has words they are used as written; where it names a notice
+without words (spot filled, cancellation, demotion, expiry) the wording
+follows its tone and its error messages.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from booking_domain.wording import local_time
+
+TIER_OPEN = "Booking open for {date}. Tier {tier} can now book. Tap to RSVP: ✅ IN | ❌ OUT"
+TIERS_OPEN = "Booking open for {date}. Tiers {tiers} can now book. Tap to RSVP: ✅ IN | ❌ OUT"
+ALL_OPEN = "Booking open for {date}. Tap to RSVP: ✅ IN | ❌ OUT"
+WAITLIST_OFFER = "Spot open for {date}! First to claim gets it. Expires in {countdown}."
+FIRST_TAP = "Spot just opened for {date}! First to claim gets it — tap Claim now."
+SPOT_FILLED = (
+    "Spot filled for {date} — someone claimed it first. You keep your place on the waitlist."
+)
+OFFER_EXPIRED = "Your offer for {date} has expired — check the waitlist for your current place."
+LAST_CALL = "We're {n} short for {date}. Can you make it? ✅ IN | ❌ OUT"
+CANCELLATION = "{title} on {date} has been cancelled."
+CANCELLATION_REASON = "{title} on {date} has been cancelled: {reason}"
+DEMOTION = (
+    "The places for {date} were cut and you've moved to the head of the waitlist. "
+    "You'll get your place back first if one opens."
+)
+
+
+def when(kickoff_at: object, timezone: str) -> str:
+    """The {date} of the copy: e.g. ``Tue 24 Nov 19:00`` in the match's time zone."""
+    return local_time(kickoff_at, timezone)  # type: ignore[arg-type]
+
+
+def countdown(left: timedelta) -> str:
+    """``4h``, ``1h 30min``, ``25 min`` — how the seed writes a countdown."""
+    minutes = max(0, round(left.total_seconds() / 60))
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return f"{hours}h {rest}min"
+    if hours:
+        return f"{hours}h"
+    return f"{rest} min"
+
+
+def tiers_open(tiers: list[str], date: str) -> str:
+    if len(tiers) == 3:
+        return ALL_OPEN.format(date=date)
+    if len(tiers) == 1:
+        return TIER_OPEN.format(date=date, tier=tiers[0])
+    return TIERS_OPEN.format(date=date, tiers="+".join(tiers))

@@ -1,0 +1,187 @@
+"""The notices process manager: which events tell which players what (seed 004 §5–6).
+
+Fed by the event notification log (``follower.py``); for each event it writes
+the notices it causes to the outbox, in the same transaction as its tracked
+position, so every notice is written exactly once per event. Recipients come
+from the events themselves (an offer names its player; a tier opening, a last
+call and a first-tap announcement name everyone told), or, for a cancellation,
+from the match as it stood at that event.
+
+Caps, digests and quiet hours are the notification policy's (a later layer);
+muted players are skipped at delivery, so unmuting never resends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from booking_domain.application import BookingApp
+from booking_domain.match import Match
+from booking_domain.values import Status
+from processes import messages
+
+if TYPE_CHECKING:
+    from processes.outbox import Outbox
+    from processes.sidestore import Tx
+
+#: Notice kinds (domain.md "Notifications").
+TIER_OPEN = "tier_open"
+WAITLIST_OFFER = "waitlist_offer"
+SPOT_FILLED = "spot_filled"
+LAST_CALL = "last_call"
+CANCELLATION = "cancellation"
+DEMOTION = "demotion"
+OFFER_EXPIRED = "offer_expired"
+
+_NOTICE_IDS = uuid5(NAMESPACE_URL, "booking:notice")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One message to one player, caused by the event at ``position``."""
+
+    position: int
+    player_id: UUID
+    match_id: UUID | None
+    kind: str
+    batch_key: str
+    text: str
+    created_at: Any
+
+    @property
+    def id(self) -> UUID:
+        """The same event, player and kind always make the same notice (no doubles)."""
+        return uuid5(_NOTICE_IDS, f"{self.position}:{self.player_id}:{self.kind}")
+
+
+class NoticeManager:
+    """Turns booking events into notices (the seed's "notification_batcher" triggers)."""
+
+    name = "notices"
+
+    def __init__(self, app: BookingApp, outbox: Outbox) -> None:
+        self.app = app
+        self.outbox = outbox
+        self._rules: dict[str, Callable[[Any, int], list[Notice]]] = {
+            "TierOpened": self._tier_opened,
+            "LastCallSent": self._last_call,
+            "InstantClaimStarted": self._first_tap,
+            "PlaceUpForGrabs": self._first_tap,
+            "OfferIssued": self._offer_issued,
+            "OfferSuperseded": self._offer_superseded,
+            "OfferExpired": self._offer_expired,
+            "PlayerDemoted": self._demoted,
+            "MatchCancelled": self._cancelled,
+        }
+
+    def process(self, tx: Tx, event: Any, position: int) -> None:
+        """Write the notices this event causes (called by the follower)."""
+        self.outbox.add(tx, self.notices_for(event, position))
+
+    def notices_for(self, event: Any, position: int) -> list[Notice]:
+        rule = self._rules.get(type(event).__name__)
+        return rule(event, position) if rule else []
+
+    # ------------------------------------------------------------------ rules
+
+    def _match(self, event: Any) -> Match:
+        match_id = getattr(event, "match_id", None)
+        return self.app.get_match(match_id or event.originator_id)
+
+    def _notice(
+        self, event: Any, position: int, player_id: UUID, kind: str, key: str, text: str
+    ) -> Notice:
+        match_id = getattr(event, "match_id", None) or event.originator_id
+        return Notice(position, player_id, match_id, kind, key, text, event.timestamp)
+
+    def _date(self, match: Match) -> str:
+        return messages.when(match.kickoff_at, match.timezone)
+
+    def _tier_opened(self, event: Any, position: int) -> list[Notice]:
+        match = self._match(event)
+        text = messages.tiers_open(list(event.tiers), self._date(match))
+        key = f"tier_open:{'+'.join(event.tiers)}"
+        return [self._notice(event, position, p, TIER_OPEN, key, text) for p in event.player_ids]
+
+    def _last_call(self, event: Any, position: int) -> list[Notice]:
+        match = self._match(event)
+        text = messages.LAST_CALL.format(n=event.short_by, date=self._date(match))
+        key = f"last_call:{event.which}"
+        return [self._notice(event, position, p, LAST_CALL, key, text) for p in event.player_ids]
+
+    def _first_tap(self, event: Any, position: int) -> list[Notice]:
+        match = self._match(event)
+        text = messages.FIRST_TAP.format(date=self._date(match))
+        key = f"first_tap:{position}"
+        return [
+            self._notice(event, position, p, WAITLIST_OFFER, key, text) for p in event.player_ids
+        ]
+
+    def _waitlist_match(self, event: Any) -> Match:
+        waitlist = self.app.repository.get(event.originator_id)
+        return self.app.get_match(waitlist.match_id)
+
+    def _offer_issued(self, event: Any, position: int) -> list[Notice]:
+        match = self._waitlist_match(event)
+        text = messages.WAITLIST_OFFER.format(
+            date=self._date(match),
+            countdown=messages.countdown(event.expires_at - event.timestamp),
+        )
+        notice = self._notice(
+            event, position, event.player_id, WAITLIST_OFFER, f"offer:{event.batch}", text
+        )
+        return [_with_match(notice, match.id)]
+
+    def _offer_superseded(self, event: Any, position: int) -> list[Notice]:
+        if event.reason != "spot_filled":
+            return []
+        match = self._waitlist_match(event)
+        text = messages.SPOT_FILLED.format(date=self._date(match))
+        notice = self._notice(
+            event, position, event.player_id, SPOT_FILLED, f"offer:{event.batch}", text
+        )
+        return [_with_match(notice, match.id)]
+
+    def _offer_expired(self, event: Any, position: int) -> list[Notice]:
+        match = self._waitlist_match(event)
+        text = messages.OFFER_EXPIRED.format(date=self._date(match))
+        notice = self._notice(
+            event, position, event.player_id, OFFER_EXPIRED, f"offer:{event.batch}", text
+        )
+        return [_with_match(notice, match.id)]
+
+    def _demoted(self, event: Any, position: int) -> list[Notice]:
+        match = self._match(event)
+        text = messages.DEMOTION.format(date=self._date(match))
+        return [self._notice(event, position, event.player_id, DEMOTION, "demotion", text)]
+
+    def _cancelled(self, event: Any, position: int) -> list[Notice]:
+        # Who was in, held or waiting at the moment of cancellation.
+        match = self.app.repository.get(event.originator_id, version=event.originator_version - 1)
+        told = [
+            e.player_id
+            for e in match.roster
+            if e.status in (Status.IN, Status.HELD, Status.WAITLIST)
+        ]
+        date = self._date(match)
+        text = (
+            messages.CANCELLATION_REASON.format(title=match.title, date=date, reason=event.reason)
+            if event.reason
+            else messages.CANCELLATION.format(title=match.title, date=date)
+        )
+        return [self._notice(event, position, p, CANCELLATION, "cancellation", text) for p in told]
+
+
+def _with_match(notice: Notice, match_id: UUID) -> Notice:
+    return Notice(
+        notice.position,
+        notice.player_id,
+        match_id,
+        notice.kind,
+        notice.batch_key,
+        notice.text,
+        notice.created_at,
+    )

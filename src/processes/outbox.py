@@ -1,0 +1,140 @@
+"""The notification outbox and the dev inbox: rows beside the events.
+
+A notice is written once (its id is derived from the event, the player and
+the kind), then delivered once: a delivery claims the row while it is
+``pending`` and marks it ``sent``, ``suppressed`` or ``failed`` in the same
+transaction. The dev inbox keeps delivered messages per phone for demos and
+tests; its unique outbox id is the last guard against a message twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from processes.notices import Notice
+from processes.sidestore import SideStore, Tx, from_us, to_us
+
+PENDING, SENT, SUPPRESSED, FAILED = "pending", "sent", "suppressed", "failed"
+
+
+@dataclass(frozen=True)
+class InboxMessage:
+    """One message the dev inbox captured."""
+
+    kind: str
+    text: str
+    at: datetime
+
+
+class Outbox:
+    """Notices waiting to go out, and what became of each."""
+
+    def __init__(self, side: SideStore) -> None:
+        self.side = side
+        self.table = side.t["booking_outbox"]
+        self.inbox_table = side.t["booking_inbox"]
+
+    def add(self, tx: Tx, notices: Iterable[Notice]) -> None:
+        for n in notices:
+            tx.execute(
+                f"INSERT INTO {self.table} (id, position, match_id, player_id, kind, batch_key,"  # noqa: S608
+                " text, created_us) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (id) DO NOTHING",
+                [
+                    n.id.hex,
+                    n.position,
+                    n.match_id.hex if n.match_id else None,
+                    n.player_id.hex,
+                    n.kind,
+                    n.batch_key,
+                    n.text,
+                    to_us(n.created_at),
+                ],
+            )
+
+    def claim(self, tx: Tx, outbox_id: str) -> dict[str, Any] | None:
+        """Take a pending notice for delivery in this transaction (None: not pending)."""
+        return tx.execute(
+            f"UPDATE {self.table} SET attempts = attempts + 1"  # noqa: S608
+            " WHERE id = %s AND status = 'pending' RETURNING *",
+            [outbox_id],
+        ).one()
+
+    def finish(
+        self, tx: Tx, outbox_id: str, status: str, channel: str | None, detail: str, at_us: int
+    ) -> None:
+        tx.execute(
+            f"UPDATE {self.table} SET status = %s, channel = %s, detail = %s, done_us = %s"  # noqa: S608
+            " WHERE id = %s",
+            [status, channel, detail, at_us, outbox_id],
+        )
+
+    def take_for_dispatch(self, *, limit: int, now_us: int, stale_after_us: int) -> list[str]:
+        """Pending notices not handed to the queue, or handed long ago (a lost message)."""
+        skip = " FOR UPDATE SKIP LOCKED" if self.side.dialect == "postgres" else ""
+        with self.side.transaction() as tx:
+            rows = tx.execute(
+                f"SELECT id FROM {self.table} WHERE status = 'pending' AND enqueued_us < %s"  # noqa: S608
+                f" ORDER BY created_us LIMIT %s{skip}",
+                [now_us - stale_after_us, limit],
+            ).rows()
+            ids = [r["id"] for r in rows]
+            for outbox_id in ids:
+                tx.execute(
+                    f"UPDATE {self.table} SET enqueued_us = %s WHERE id = %s",  # noqa: S608
+                    [now_us, outbox_id],
+                )
+        return ids
+
+    def pending_ids(self, limit: int = 100) -> list[str]:
+        with self.side.transaction() as tx:
+            rows = tx.execute(
+                f"SELECT id FROM {self.table} WHERE status = 'pending'"  # noqa: S608
+                " ORDER BY created_us, id LIMIT %s",
+                [limit],
+            ).rows()
+        return [r["id"] for r in rows]
+
+    def rows(self, *, match_id: UUID | None = None) -> list[dict[str, Any]]:
+        """The ledger: every notice with its outcome, oldest first."""
+        where, params = ("WHERE match_id = %s", [match_id.hex]) if match_id else ("", [])
+        with self.side.transaction() as tx:
+            return tx.execute(
+                f"SELECT * FROM {self.table} {where} ORDER BY position, player_id, kind",  # noqa: S608
+                params,
+            ).rows()
+
+    def counts(self) -> dict[str, int]:
+        with self.side.transaction() as tx:
+            rows = tx.execute(
+                f"SELECT status, COUNT(*) AS n FROM {self.table} GROUP BY status"  # noqa: S608
+            ).rows()
+        return {r["status"]: int(r["n"]) for r in rows}
+
+    # -------------------------------------------------------------- dev inbox
+
+    def put_in_inbox(
+        self, tx: Tx, outbox_id: str, phone: str, kind: str, text: str, at: datetime
+    ) -> None:
+        tx.execute(
+            f"INSERT INTO {self.inbox_table} (outbox_id, phone, kind, text, at_us)"  # noqa: S608
+            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (outbox_id) DO NOTHING",
+            [outbox_id, phone, kind, text, to_us(at)],
+        )
+
+    def inbox(self, phone: str) -> list[InboxMessage]:
+        with self.side.transaction() as tx:
+            rows = tx.execute(
+                f"SELECT kind, text, at_us FROM {self.inbox_table} WHERE phone = %s ORDER BY id",  # noqa: S608
+                [phone],
+            ).rows()
+        return [InboxMessage(r["kind"], r["text"], from_us(r["at_us"])) for r in rows]
+
+    def inbox_size(self) -> int:
+        with self.side.transaction() as tx:
+            row = tx.execute(f"SELECT COUNT(*) AS n FROM {self.inbox_table}").one()  # noqa: S608
+        return int(row["n"]) if row else 0

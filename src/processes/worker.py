@@ -1,0 +1,115 @@
+"""``booking worker``: the production runner (architecture.md "Two ways to run").
+
+One worker process runs the timer pump, the notices process manager with its
+dispatcher, and dramatiq worker threads that deliver notices, with the Redis
+broker. Run as many as you like against one PostgreSQL and one Redis: pumps
+claim timers with ``SKIP LOCKED``, the process manager's position is locked
+per batch, and delivery is idempotent on the outbox id (dramatiq delivers at
+least once). Deadlines never ride on broker-delayed messages: they are rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+
+from booking_domain.application import BookingApp
+from processes.engine import Engine
+
+log = logging.getLogger("booking.worker")
+
+QUEUE = "notices"
+
+
+class Worker:
+    """The timer pump, the process managers and the delivery actors of one process."""
+
+    def __init__(
+        self,
+        app: BookingApp,
+        *,
+        redis_url: str,
+        namespace: str = "booking",
+        delivery_threads: int = 4,
+        poll_seconds: float = 0.2,
+        lease_seconds: float = 30,
+    ) -> None:
+        self.app = app
+        self.poll_seconds = poll_seconds
+        self.broker = RedisBroker(url=redis_url, namespace=namespace)
+        self.deliver_notice = dramatiq.actor(
+            self._deliver,
+            broker=self.broker,
+            actor_name="deliver_notice",
+            queue_name=QUEUE,
+            max_retries=20,
+            min_backoff=1_000,
+            max_backoff=300_000,
+        )
+        self.engine = Engine(app, enqueue=self.deliver_notice.send, lease_seconds=lease_seconds)
+        self._dramatiq = dramatiq.Worker(
+            self.broker, queues={QUEUE}, worker_threads=delivery_threads
+        )
+        self._stop = threading.Event()
+        self._threads = [
+            threading.Thread(target=self._loop, args=(self._pump,), name="pump", daemon=True),
+            threading.Thread(
+                target=self._loop, args=(self.engine.settle,), name="notices", daemon=True
+            ),
+        ]
+
+    def _deliver(self, outbox_id: str) -> None:
+        self.engine.deliverer.deliver(outbox_id)
+
+    def _pump(self) -> int:
+        return len(self.engine.pump.run_due(self.app.clock.now(), max_batches=5))
+
+    def _loop(self, step: Callable[[], int]) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = step()
+            except Exception:
+                log.exception("worker step failed; trying again shortly")
+                busy = 0
+            if not busy:
+                self._stop.wait(self.poll_seconds)
+
+    def start(self) -> Worker:
+        self._dramatiq.start()
+        for thread in self._threads:
+            thread.start()
+        log.info(
+            "worker started: pump, notices, %s delivery threads", self._dramatiq.worker_threads
+        )
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        self._dramatiq.stop(timeout=10_000)
+        self.broker.close()
+
+    def run_until(self, stopped: threading.Event) -> None:
+        self.start()
+        try:
+            while not stopped.wait(1):
+                pass
+        finally:
+            self.stop()
+
+
+def wait_quiet(engine: Engine, *, timeout: float = 30) -> bool:
+    """Until no timer is due and no notice is pending (tests, the demo)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        due = engine.pump.next_due()
+        if (due is None or due > engine.app.clock.now()) and not engine.outbox.pending_ids(1):
+            return True
+        time.sleep(0.05)
+    return False
