@@ -32,6 +32,8 @@ class Settings:
     database_url: str | None = None
     data_dir: Path = Path("var")
     redis_url: str | None = None
+    #: Keeps this deployment's queues apart from others on the same Redis.
+    redis_namespace: str = "booking"
     test_clock: bool = False
 
     @classmethod
@@ -41,6 +43,7 @@ class Settings:
             database_url=env.get("DATABASE_URL") or None,
             data_dir=Path(env.get("BOOKING_DATA_DIR") or "var"),
             redis_url=env.get("REDIS_URL") or None,
+            redis_namespace=env.get("BOOKING_REDIS_NAMESPACE") or "booking",
             test_clock=(env.get("BOOKING_TEST_CLOCK") or "").lower() in _TRUE,
         )
 

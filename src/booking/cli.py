@@ -48,7 +48,12 @@ def run_worker(threads: int) -> int:
         signal.signal(sig, lambda *_: stopped.set())
     app = build_app(settings)
     try:
-        Worker(app, redis_url=settings.redis_url, delivery_threads=threads).run_until(stopped)
+        Worker(
+            app,
+            redis_url=settings.redis_url,
+            namespace=settings.redis_namespace,
+            delivery_threads=threads,
+        ).run_until(stopped)
     finally:
         app.close()
     return 0
