@@ -7,6 +7,7 @@ import pytest
 
 from booking_domain.application import BookingApp
 from processes.clock import ManualClock
+from processes.engine import Engine
 from tests.support import START, STORES, Club, booking_app
 
 
@@ -37,3 +38,13 @@ def memory_app(clock: ManualClock, tmp_path: Path) -> Iterator[BookingApp]:
 @pytest.fixture
 def club(app: BookingApp, clock: ManualClock) -> Club:
     return Club(app, clock)
+
+
+@pytest.fixture
+def engine(app: BookingApp) -> Engine:
+    """Timers, notices and the dev inbox of ``app``, driven by the test clock."""
+    from booking.bootstrap import settle_after_each_write
+
+    running = Engine(app)
+    app.after_write.append(settle_after_each_write(running))
+    return running

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -97,14 +97,14 @@ def build_system(settings: Settings | None = None, clock: Clock | None = None) -
     engine = Engine(app)
     system = System(app, engine)
     if isinstance(app.clock, ManualClock):
-        app.after_write.append(_settle_after_write(engine))
+        app.after_write.append(settle_after_each_write(engine))
     elif settings.runs_embedded:
         system.runner = EmbeddedRunner(engine).start()
         app.after_write.append(lambda _position: system.runner and system.runner.poke())
     return system
 
 
-def _settle_after_write(engine: Engine) -> object:
+def settle_after_each_write(engine: Engine) -> Callable[[int], None]:
     busy = threading.local()
 
     def settle(_position: int) -> None:

@@ -179,8 +179,10 @@ class CheckedPostgresRecorder(PostgresApplicationRecorder):
                 _refuse(stale)
         super()._insert_stored_events(curs, stored_events, **kwargs)
         if timers := kwargs.get(TIMERS):
-            self._lock_table(curs)  # timers change in the order events are written
-            self.side.replace_timers(Tx(curs, "postgres"), timers)
+            # Same transaction, another cursor: the library reads the new
+            # notification ids from ``curs`` after this returns.
+            with curs.connection.cursor() as side:
+                self.side.replace_timers(Tx(side, "postgres"), timers)
 
 
 def _topic(cls: type) -> str:
