@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any, TextIO
 from uuid import UUID
 
+from booking.bootstrap import Settings, build_system
 from booking.fictional import fictional_phone
-from booking_domain.application import BookingApp
 from booking_domain.errors import BookingError
 from booking_domain.wording import local_time
 from processes.clock import ManualClock
-from processes.store import store_env
-from projections.narrative import Narrator
+from processes.engine import Engine
+from projections.narrative import Narrator, and_list
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
 TZ = "Europe/London"
@@ -37,12 +37,14 @@ M = timedelta(minutes=1)
 class Story:
     """Runs commands and prints what each one caused, in plain words."""
 
-    def __init__(self, app: BookingApp, clock: ManualClock, out: TextIO) -> None:
-        self.app = app
+    def __init__(self, engine: Engine, clock: ManualClock, out: TextIO) -> None:
+        self.engine = engine
+        self.app = engine.app
+        self.notices_seen: set[str] = set()
         self.clock = clock
         self.out = out
         self.narrator = Narrator()
-        self.seen = app.recorder.max_notification_id() or 0
+        self.seen = self.app.recorder.max_notification_id() or 0
         self.phones: dict[str, str] = {}
 
     def heading(self, text: str) -> None:
@@ -73,12 +75,24 @@ class Story:
             events += [self.app.mapper.to_domain_event(n) for n in batch]
         for line in self.narrator.narrate(events):
             print(f"    [{local_time(line.at, TZ)}] {line.text}", file=self.out)
+        self.show_notices()
 
-    def wait_until(self, when: datetime, *match_ids: UUID) -> None:
-        self.clock.set(when)
+    def show_notices(self) -> None:
+        """What players were told (the dev inbox), one line per message text."""
+        told: dict[str, list[str]] = {}
+        for row in self.engine.outbox.rows():
+            if row["id"] in self.notices_seen or row["status"] != "sent":
+                continue
+            self.notices_seen.add(row["id"])
+            told.setdefault(row["text"], []).append(self.narrator.name(UUID(row["player_id"])))
+        for text, names in told.items():
+            print(f"      📱 {and_list(sorted(names))}: “{text}”", file=self.out)
+
+    def wait_until(self, when: datetime, *_match_ids: UUID) -> None:
+        """Move the test clock: every timer due on the way fires at its own time."""
         self.say(f"… the clock moves on to {local_time(when, TZ)}")
-        for match_id in match_ids:
-            self.do(lambda m=match_id: self.app.process_deadlines(m))
+        self.engine.advance(to=when)
+        self.flush()
 
     def register(self, names: list[str], tier: str) -> None:
         for name in names:
@@ -196,9 +210,9 @@ def run_demo(out: TextIO, data_dir: Path | None = None) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         folder = data_dir or Path(scratch)
         clock = ManualClock(START)
-        app = BookingApp(store_env(None, folder), clock=clock)
+        system = build_system(Settings(data_dir=folder, test_clock=True), clock)
         try:
-            story = Story(app, clock, out)
+            story = Story(system.engine, clock, out)
             print(
                 f"Booking demo — events stored in {folder}; the clock starts at "
                 f"{local_time(START, TZ)}.",
@@ -207,4 +221,4 @@ def run_demo(out: TextIO, data_dir: Path | None = None) -> None:
             flow_a(story)
             flow_b(story)
         finally:
-            app.close()
+            system.close()

@@ -29,6 +29,11 @@ class Line:
     match_id: UUID | None
 
 
+def and_list(names: list[str]) -> str:
+    """``Ana``, ``Ana and Ben``, ``Ana, Ben and Cal``."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def event_kind(event: object) -> str:
     return type(event).__name__
 
@@ -91,8 +96,7 @@ class Narrator:
         return self.names.get(player_id, "a player")
 
     def names_of(self, player_ids: Iterable[UUID]) -> str:
-        names = [self.name(p) for p in player_ids]
-        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        return and_list([self.name(p) for p in player_ids])
 
     def tz(self, event: Any) -> str:
         match_id = self.match_id(event)
@@ -215,7 +219,31 @@ _WORDS: dict[str, Callable[[Narrator, Any], str | None]] = {
     "JoinedWaitlist": lambda n, e: f"{n.name(e.player_id)} joined the waitlist as #{e.position}.",
     "LeftWaitlist": lambda n, e: f"{n.name(e.player_id)} left the waitlist.",
     "OfferDeclined": lambda n, e: f"{n.name(e.player_id)} passed on the offer.",
+    "TierOpened": lambda n, e: f"{_tiers(e.tiers)} can book now — {_told(n, e.player_ids)}.",
+    "LastCallSent": lambda n, e: (
+        f"Last call ({e.which}): {e.short_by} short — {_told(n, e.player_ids)}{_by(e)}."
+        if e.short_by
+        else f"Last call ({e.which}) not needed: the match is full."
+    ),
+    "InstantClaimStarted": lambda n, e: (
+        "Under 30 minutes to go: free places go to the first tap"
+        + (f" — {_told(n, e.player_ids)}." if e.player_ids else ".")
+    ),
+    "PlaceUpForGrabs": lambda n, e: f"A place is up for grabs — {_told(n, e.player_ids)}.",
 }
+
+
+def _tiers(tiers: list[str]) -> str:
+    return (
+        "Everyone"
+        if len(tiers) == 3
+        else "Tier" + ("s " if len(tiers) > 1 else " ") + "+".join(tiers)
+    )
+
+
+def _told(n: Narrator, player_ids: list[UUID]) -> str:
+    return f"told {n.names_of(player_ids)}" if player_ids else "nobody to tell"
+
 
 _GROUPED: dict[str, Callable[[Narrator, list[Any]], str]] = {
     "OfferIssued": lambda n, g: (
