@@ -99,8 +99,8 @@ def build_system(settings: Settings | None = None, clock: Clock | None = None) -
     if isinstance(app.clock, ManualClock):
         app.after_write.append(settle_after_each_write(engine))
     elif settings.runs_embedded:
-        system.runner = EmbeddedRunner(engine).start()
-        app.after_write.append(lambda _position: system.runner and system.runner.poke())
+        runner = system.runner = EmbeddedRunner(engine).start()
+        app.after_write.append(lambda _position: runner.poke())
     return system
 
 

@@ -21,7 +21,8 @@ from uuid import UUID
 from booking_domain.application import BookingApp
 from booking_domain.clock import Clock
 from booking_domain.errors import NotFound
-from processes.outbox import FAILED, SENT, SUPPRESSED, Outbox
+from booking_domain.player import Player
+from processes.outbox import FAILED, PENDING, SENT, SUPPRESSED, Outbox
 from processes.sidestore import Tx, to_us
 
 log = logging.getLogger("booking.delivery")
@@ -92,14 +93,19 @@ class Deliverer:
 
     def deliver(self, outbox_id: str) -> str | None:
         """Deliver one notice if it is still pending; its outcome, or None if it was not."""
+        # Read first (the player as they are now), then claim and send in one write.
+        row = self.outbox.peek(outbox_id)
+        if row is None or row["status"] != PENDING:
+            return None
+        try:
+            player: Player | None = self.app.get_player(UUID(row["player_id"]))
+        except NotFound:
+            player = None
+        now = self.clock.now()
         with self.outbox.side.transaction() as tx:
-            row = self.outbox.claim(tx, outbox_id)
-            if row is None:
-                return None
-            now = self.clock.now()
-            try:
-                player = self.app.get_player(UUID(row["player_id"]))
-            except NotFound:
+            if self.outbox.claim(tx, outbox_id) is None:
+                return None  # delivered meanwhile by someone else
+            if player is None:
                 self.outbox.finish(tx, outbox_id, FAILED, None, "no such player", to_us(now))
                 return FAILED
             if player.muted:

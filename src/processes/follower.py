@@ -1,12 +1,15 @@
 """Following the event notification log with a tracked position (exactly once per event).
 
-A process manager is run over the log in batches. Each batch is one
-transaction that locks the manager's position, hands each new event to the
-manager (which writes its rows with the same transaction), and moves the
-position past the batch. A crash loses the whole batch, rows and position
-together, so the next run starts where the last committed one ended: no
-event is missed, none is handled twice. Several workers may follow at once:
-the lock on the position lets one run a batch while the others move on.
+A process manager is run over the log in batches. The manager first works
+out each new event's effects (reading whatever it needs); then one
+transaction locks the manager's position, checks nobody has moved it since,
+writes the effects and moves the position past the batch. A crash loses the
+whole batch, rows and position together, so the next run starts where the
+last committed one ended: no event is missed, none is handled twice. Several
+workers may follow at once: the lock on the position lets one write a batch
+while the others move on. (Nothing is read through the event store inside
+the write transaction: on SQLite that would wait for the store's one writer,
+which this transaction holds.)
 """
 
 from __future__ import annotations
@@ -24,7 +27,13 @@ log = logging.getLogger(__name__)
 class ProcessManager(Protocol):
     name: str
 
-    def process(self, tx: Tx, event: Any, position: int) -> None: ...
+    def effects(self, event: Any, position: int) -> list[Any]:
+        """What this event causes (may read the store)."""
+        ...
+
+    def record(self, tx: Tx, effects: list[Any]) -> None:
+        """Write the effects in the batch's transaction (must not read the store)."""
+        ...
 
 
 class Follower:
@@ -41,20 +50,23 @@ class Follower:
 
     def run_once(self) -> int:
         """Handle the next batch of events; how many there were (0: caught up or busy)."""
+        start = self.position()
+        found = self.app.recorder.select_notifications(start=start + 1, limit=self.batch)
+        if not found:
+            return 0
+        effects: list[Any] = []
+        for notification in found:
+            event = self.app.mapper.to_domain_event(notification)
+            effects += self.manager.effects(event, notification.id)
         with self.side.transaction() as tx:
-            position = self._lock_position(tx)
-            if position is None:
-                return 0  # another worker holds this manager's position
-            found = self.app.recorder.select_notifications(start=position + 1, limit=self.batch)
-            for notification in found:
-                event = self.app.mapper.to_domain_event(notification)
-                self.manager.process(tx, event, notification.id)
-            if found:
-                tx.execute(
-                    f"UPDATE {self._table} SET position = %s WHERE name = %s",  # noqa: S608
-                    [found[-1].id, self.manager.name],
-                )
-            return len(found)
+            if self._lock_position(tx) != start:
+                return 0  # another worker holds this position or has moved it on
+            self.manager.record(tx, effects)
+            tx.execute(
+                f"UPDATE {self._table} SET position = %s WHERE name = %s",  # noqa: S608
+                [found[-1].id, self.manager.name],
+            )
+        return len(found)
 
     def catch_up(self) -> int:
         """Handle every event written so far; how many."""
@@ -64,7 +76,7 @@ class Follower:
         return total
 
     def position(self) -> int:
-        with self.side.transaction() as tx:
+        with self.side.reading() as tx:
             row = tx.execute(
                 f"SELECT position FROM {self._table} WHERE name = %s",  # noqa: S608
                 [self.manager.name],

@@ -77,9 +77,12 @@ class NoticeManager:
             "MatchCancelled": self._cancelled,
         }
 
-    def process(self, tx: Tx, event: Any, position: int) -> None:
-        """Write the notices this event causes (called by the follower)."""
-        self.outbox.add(tx, self.notices_for(event, position))
+    def effects(self, event: Any, position: int) -> list[Notice]:
+        """The notices this event causes (the follower writes them with its position)."""
+        return self.notices_for(event, position)
+
+    def record(self, tx: Tx, effects: list[Any]) -> None:
+        self.outbox.add(tx, effects)
 
     def notices_for(self, event: Any, position: int) -> list[Notice]:
         rule = self._rules.get(type(event).__name__)
@@ -121,7 +124,7 @@ class NoticeManager:
         ]
 
     def _waitlist_match(self, event: Any) -> Match:
-        waitlist = self.app.repository.get(event.originator_id)
+        waitlist: Any = self.app.repository.get(event.originator_id)
         return self.app.get_match(waitlist.match_id)
 
     def _offer_issued(self, event: Any, position: int) -> list[Notice]:
@@ -160,7 +163,9 @@ class NoticeManager:
 
     def _cancelled(self, event: Any, position: int) -> list[Notice]:
         # Who was in, held or waiting at the moment of cancellation.
-        match = self.app.repository.get(event.originator_id, version=event.originator_version - 1)
+        match: Any = self.app.repository.get(
+            event.originator_id, version=event.originator_version - 1
+        )
         told = [
             e.player_id
             for e in match.roster

@@ -56,6 +56,13 @@ class Outbox:
                 ],
             )
 
+    def peek(self, outbox_id: str) -> dict[str, Any] | None:
+        with self.side.reading() as tx:
+            return tx.execute(
+                f"SELECT * FROM {self.table} WHERE id = %s",  # noqa: S608
+                [outbox_id],
+            ).one()
+
     def claim(self, tx: Tx, outbox_id: str) -> dict[str, Any] | None:
         """Take a pending notice for delivery in this transaction (None: not pending)."""
         return tx.execute(
@@ -91,7 +98,7 @@ class Outbox:
         return ids
 
     def pending_ids(self, limit: int = 100) -> list[str]:
-        with self.side.transaction() as tx:
+        with self.side.reading() as tx:
             rows = tx.execute(
                 f"SELECT id FROM {self.table} WHERE status = 'pending'"  # noqa: S608
                 " ORDER BY created_us, id LIMIT %s",
@@ -102,14 +109,14 @@ class Outbox:
     def rows(self, *, match_id: UUID | None = None) -> list[dict[str, Any]]:
         """The ledger: every notice with its outcome, oldest first."""
         where, params = ("WHERE match_id = %s", [match_id.hex]) if match_id else ("", [])
-        with self.side.transaction() as tx:
+        with self.side.reading() as tx:
             return tx.execute(
                 f"SELECT * FROM {self.table} {where} ORDER BY position, player_id, kind",  # noqa: S608
                 params,
             ).rows()
 
     def counts(self) -> dict[str, int]:
-        with self.side.transaction() as tx:
+        with self.side.reading() as tx:
             rows = tx.execute(
                 f"SELECT status, COUNT(*) AS n FROM {self.table} GROUP BY status"  # noqa: S608
             ).rows()
@@ -127,7 +134,7 @@ class Outbox:
         )
 
     def inbox(self, phone: str) -> list[InboxMessage]:
-        with self.side.transaction() as tx:
+        with self.side.reading() as tx:
             rows = tx.execute(
                 f"SELECT kind, text, at_us FROM {self.inbox_table} WHERE phone = %s ORDER BY id",  # noqa: S608
                 [phone],
@@ -135,6 +142,6 @@ class Outbox:
         return [InboxMessage(r["kind"], r["text"], from_us(r["at_us"])) for r in rows]
 
     def inbox_size(self) -> int:
-        with self.side.transaction() as tx:
+        with self.side.reading() as tx:
             row = tx.execute(f"SELECT COUNT(*) AS n FROM {self.inbox_table}").one()  # noqa: S608
         return int(row["n"]) if row else 0

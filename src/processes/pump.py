@@ -125,7 +125,7 @@ class TimerPump:
 
     def next_due(self) -> datetime | None:
         """When the earliest timer that a pump could claim falls due."""
-        with self.side.transaction() as tx:
+        with self.side.reading() as tx:
             row = tx.execute(
                 f"SELECT MIN(due_us) AS due FROM {self.table} WHERE lease_until_us < %s",  # noqa: S608
                 [wall_us()],
@@ -133,7 +133,7 @@ class TimerPump:
         return from_us(row["due"]) if row and row["due"] is not None else None
 
     def pending(self) -> int:
-        with self.side.transaction() as tx:
+        with self.side.reading() as tx:
             row = tx.execute(f"SELECT COUNT(*) AS n FROM {self.table}").one()  # noqa: S608
         return int(row["n"]) if row else 0
 

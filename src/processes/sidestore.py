@@ -103,8 +103,16 @@ class SideStore:
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:  # pragma: no cover - each store has its own
+        """A write transaction. On SQLite it holds the store's one writer, so
+        nothing read through the event store may happen inside it (read first)."""
         raise NotImplementedError
         yield
+
+    @contextmanager
+    def reading(self) -> Iterator[Tx]:
+        """A read-only transaction."""
+        with self.transaction() as tx:
+            yield tx
 
     def replace_timers(self, tx: Tx, timers: Mapping[UUID, Sequence[Timer]]) -> None:
         """Make each match's stored timers exactly these (in the events' transaction).
@@ -140,6 +148,11 @@ class SQLiteSideStore(SideStore):
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
         with self._datastore.transaction(commit=True) as cursor:
+            yield Tx(cursor, "sqlite")
+
+    @contextmanager
+    def reading(self) -> Iterator[Tx]:
+        with self._datastore.transaction(commit=False) as cursor:
             yield Tx(cursor, "sqlite")
 
     def create_tables(self, tx: Tx) -> None:
@@ -187,6 +200,11 @@ class PostgresSideStore(SideStore):
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
         with self._datastore.transaction(commit=True) as cursor:
+            yield Tx(cursor, "postgres")
+
+    @contextmanager
+    def reading(self) -> Iterator[Tx]:
+        with self._datastore.transaction(commit=False) as cursor:
             yield Tx(cursor, "postgres")
 
     def create_tables(self, tx: Tx) -> None:

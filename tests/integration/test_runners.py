@@ -1,0 +1,128 @@
+"""The runners: the embedded timer thread, the composition root, and delivery exactly once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from booking.bootstrap import Settings, build_system
+from booking_domain.application import BookingApp
+from processes.clock import ManualClock
+from processes.engine import EmbeddedRunner, Engine
+from tests.support import START, Club
+
+M = timedelta(minutes=1)
+
+
+def wait_for(condition: object, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_the_embedded_thread_fires_a_grace_end_when_it_falls_due(
+    app: BookingApp, clock: ManualClock
+) -> None:
+    engine = Engine(app)
+    runner = EmbeddedRunner(engine, idle_seconds=0.05).start()
+    app.after_write.append(lambda _p: runner.poke())
+    try:
+        club = Club(app, clock)
+        ins, waiting = club.players("Ana", "Ben"), club.players("Cal")
+        match = club.match(capacity=2, kickoff_in=timedelta(days=3))
+        for p in ins:
+            match.say(p, "IN")
+        match.say(waiting[0], "WAITLIST")
+        match.say(ins[0], "OUT")
+        time.sleep(0.2)
+        assert match.offered() == [], "fired before it was due"
+        clock.advance(5 * M)
+        assert wait_for(lambda: match.offered() == [waiting[0].player_id])
+        assert wait_for(
+            lambda: (
+                [m.kind for m in engine.outbox.inbox(waiting[0].phone)][-1:] == ["waitlist_offer"]
+            )
+        )
+    finally:
+        runner.stop()
+
+
+def test_settings_choose_the_clock_and_the_runner(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {"BOOKING_DATA_DIR": str(tmp_path), "BOOKING_TEST_CLOCK": "1", "REDIS_URL": ""}
+    )
+    assert settings.test_clock and settings.runs_embedded
+    system = build_system(settings, ManualClock(START))
+    try:
+        assert system.runner is None  # the test clock drives everything
+        club = Club(system.app, system.app.clock)  # type: ignore[arg-type]
+        ana = club.player("Ana")
+        club.match()
+        assert [m.kind for m in system.engine.outbox.inbox(ana.phone)] == ["tier_open"], (
+            "a write did not settle the notices at once"
+        )
+    finally:
+        system.close()
+    production = Settings.from_env({"REDIS_URL": "redis://127.0.0.1:6379/0"})
+    assert not production.runs_embedded and not production.test_clock
+
+
+def test_a_notice_is_delivered_once_however_often_it_is_handed_out(
+    app: BookingApp, clock: ManualClock
+) -> None:
+    engine = Engine(app, enqueue=lambda _id: None)  # as in production: queued, not delivered
+    club = Club(app, clock)
+    people = club.players(*[f"P{i}" for i in range(6)])
+    club.match()
+    engine.tick()
+    pending = engine.outbox.pending_ids()
+    assert len(pending) == len(people)
+    # Redelivered messages, racing each other: every notice still arrives once.
+    threads = [
+        threading.Thread(target=lambda: [engine.deliverer.deliver(i) for i in pending])
+        for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert engine.outbox.inbox_size() == len(people)
+    assert all(len(engine.outbox.inbox(p.phone)) == 1 for p in people)
+    assert engine.outbox.counts() == {"sent": len(people)}
+
+
+def test_a_process_manager_resumes_where_it_stopped(app: BookingApp, clock: ManualClock) -> None:
+    """A crash mid-batch loses the batch's rows and position together: nothing missed or doubled."""
+    engine = Engine(app)
+    club = Club(app, clock)
+    people = club.players(*[f"P{i}" for i in range(5)])
+    club.match()
+    engine.pump.run_due(clock.now())
+
+    class Crash(Exception):
+        pass
+
+    manager = engine.notices.manager
+    original = manager.record
+
+    def crashing(tx: object, effects: list[object]) -> None:
+        original(tx, effects)  # type: ignore[arg-type]
+        raise Crash  # the process dies after writing half its work
+
+    manager.record = crashing  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        engine.notices.catch_up()
+    assert engine.notices.position() == 0 and engine.outbox.rows() == []
+    manager.record = original  # type: ignore[method-assign]
+    engine.settle()
+    assert sorted(r["player_id"] for r in engine.outbox.rows()) == sorted(
+        p.player_id.hex for p in people
+    )
+    assert engine.notices.position() == app.recorder.max_notification_id()
