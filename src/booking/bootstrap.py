@@ -35,6 +35,8 @@ class Settings:
     #: Keeps this deployment's queues apart from others on the same Redis.
     redis_namespace: str = "booking"
     test_clock: bool = False
+    #: Seconds before a queued notice that was not delivered is queued again.
+    resend_after_seconds: int = 60
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -45,6 +47,7 @@ class Settings:
             redis_url=env.get("REDIS_URL") or None,
             redis_namespace=env.get("BOOKING_REDIS_NAMESPACE") or "booking",
             test_clock=(env.get("BOOKING_TEST_CLOCK") or "").lower() in _TRUE,
+            resend_after_seconds=int(env.get("BOOKING_RESEND_AFTER_SECONDS") or 60),
         )
 
     @property

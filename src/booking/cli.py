@@ -53,6 +53,7 @@ def run_worker(threads: int) -> int:
             redis_url=settings.redis_url,
             namespace=settings.redis_namespace,
             delivery_threads=threads,
+            resend_after_seconds=settings.resend_after_seconds,
         ).run_until(stopped)
     finally:
         app.close()

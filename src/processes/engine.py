@@ -37,8 +37,11 @@ class Engine:
         channels: Sequence[Channel] | None = None,
         enqueue: Callable[[str], object] | None = None,
         lease_seconds: float = 30,
+        resend_after_seconds: int = 60,
     ) -> None:
         self.app = app
+        #: A notice handed to the queue but not delivered this long after is handed out again.
+        self.resend_after_seconds = resend_after_seconds
         self.side: SideStore = app.recorder.side  # type: ignore[attr-defined]
         self.outbox = Outbox(self.side)
         self.pump = TimerPump(app, self.side, lease_seconds=lease_seconds)
@@ -62,7 +65,9 @@ class Engine:
                 if self.enqueue is None:
                     done += self.deliverer.deliver_pending()
                 else:
-                    done += self.deliverer.dispatch(self.enqueue, now_us=wall_us())
+                    done += self.deliverer.dispatch(
+                        self.enqueue, now_us=wall_us(), resend_after_s=self.resend_after_seconds
+                    )
                 total += done
                 if not done:
                     return total

@@ -101,7 +101,12 @@ class CheckedSQLiteRecorder(SQLiteApplicationRecorder):
 
     def construct_create_table_statements(self) -> list[str]:
         tables = {name: name for name in TABLES}
-        return [*super().construct_create_table_statements(), *ddl("sqlite", tables)]
+        # Decisions that list the club's players read registrations by topic.
+        by_topic = (
+            f"CREATE INDEX IF NOT EXISTS {self.events_table_name}_topic "
+            f"ON {self.events_table_name} (topic)"
+        )
+        return [*super().construct_create_table_statements(), by_topic, *ddl("sqlite", tables)]
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -158,6 +163,14 @@ class CheckedPostgresRecorder(PostgresApplicationRecorder):
         # ("tuple concurrently updated"); one at a time, the rest find it done.
         curs.execute("SELECT pg_advisory_xact_lock(%s)", (_DDL_LOCK,))
         super()._create_table(curs)
+        # Decisions that list the club's players read registrations by topic.
+        curs.execute(
+            SQL("CREATE INDEX IF NOT EXISTS {0} ON {1}.{2} (topic, notification_id)").format(
+                Identifier(f"{self.events_table_name}_topic"),
+                Identifier(self.datastore.schema),
+                Identifier(self.events_table_name),
+            )
+        )
         self.side.create_tables(Tx(curs, "postgres"))
 
     def _insert_stored_events(

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
+from dramatiq.middleware import Prometheus, default_middleware
 
 from booking_domain.application import BookingApp
 from processes.engine import Engine
@@ -38,10 +39,17 @@ class Worker:
         delivery_threads: int = 4,
         poll_seconds: float = 0.2,
         lease_seconds: float = 30,
+        resend_after_seconds: int = 60,
     ) -> None:
         self.app = app
         self.poll_seconds = poll_seconds
-        self.broker = RedisBroker(url=redis_url, namespace=namespace)
+        # dramatiq's Prometheus middleware only works under its own CLI; we run
+        # the worker in process, so leave it out.
+        self.broker = RedisBroker(
+            url=redis_url,
+            namespace=namespace,
+            middleware=[m() for m in default_middleware if m is not Prometheus],
+        )
         self.deliver_notice = dramatiq.actor(
             self._deliver,
             broker=self.broker,
@@ -51,7 +59,12 @@ class Worker:
             min_backoff=1_000,
             max_backoff=300_000,
         )
-        self.engine = Engine(app, enqueue=self.deliver_notice.send, lease_seconds=lease_seconds)
+        self.engine = Engine(
+            app,
+            enqueue=self.deliver_notice.send,
+            lease_seconds=lease_seconds,
+            resend_after_seconds=resend_after_seconds,
+        )
         self._dramatiq = dramatiq.Worker(
             self.broker, queues={QUEUE}, worker_threads=delivery_threads
         )

@@ -294,6 +294,8 @@ def test_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(tmp_path:
             "DATABASE_URL": pg_url(schema),
             "REDIS_URL": REDIS_URL,
             "BOOKING_REDIS_NAMESPACE": namespace,
+            # What the dead worker had taken from the queue is queued again after this.
+            "BOOKING_RESEND_AFTER_SECONDS": "3",
         }
 
         def tail() -> str:
