@@ -76,8 +76,12 @@ class Tx:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Tx:
         if self.dialect == "sqlite":
-            sql = sql.replace("%s", "?")
-        self._cursor.execute(sql, list(params))
+            self._cursor.execute(sql.replace("%s", "?"), list(params))
+        else:
+            # Not prepared: a statement psycopg prepared inside a transaction
+            # that then rolled back (a lost race, retried) would be gone from
+            # the server while psycopg still thought it was there.
+            self._cursor.execute(sql, list(params), prepare=False)
         return self
 
     def rows(self) -> list[dict[str, Any]]:
