@@ -190,12 +190,14 @@ class CheckedPostgresRecorder(PostgresApplicationRecorder):
                 current = {row["originator_id"]: row["v"] for row in check.fetchall()}
             if stale := _stale(read, current):
                 _refuse(stale)
-        super()._insert_stored_events(curs, stored_events, **kwargs)
         if timers := kwargs.get(TIMERS):
-            # Same transaction, another cursor: the library reads the new
-            # notification ids from ``curs`` after this returns.
-            with curs.connection.cursor() as side:
-                self.side.replace_timers(Tx(side, "postgres"), timers)
+            # Before the events' INSERT: the library reads the new notification
+            # ids from ``curs`` after it, and in its pipeline a statement queued
+            # after an INSERT that lost a race would fail as "pipeline aborted"
+            # rather than as the conflict it is. A lost race still undoes these.
+            self._lock_table(curs)
+            self.side.replace_timers(Tx(curs, "postgres"), timers)
+        super()._insert_stored_events(curs, stored_events, **kwargs)
 
 
 def _topic(cls: type) -> str:
