@@ -133,7 +133,7 @@ class BookingApp(AdminCommands):
 
         def work(unit: Unit, now: datetime) -> UUID:
             match, waitlist = unit.match(match_id), unit.waitlist(match_id)
-            roll = [p.as_booker() for p in unit.club_players()]
+            roll = unit.club_roll()
             if timer_kind == TimerKind.TIER_OPEN:
                 timed.open_tiers(match, waitlist, roll, unit.policy(), now)
             else:
@@ -146,7 +146,7 @@ class BookingApp(AdminCommands):
         """The admin's "Send last-call" (seed 004 §5.1): who was asked, if anyone."""
 
         def work(unit: Unit, now: datetime) -> list[UUID]:
-            roll = [p.as_booker() for p in unit.club_players()]
+            roll = unit.club_roll()
             return timed.manual_last_call(
                 unit.match(match_id), unit.waitlist(match_id), roll, unit.policy(), actor, now
             )

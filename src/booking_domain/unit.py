@@ -8,6 +8,7 @@ runs again on the new state: a conflict is retried, never lost, never doubled.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
@@ -21,13 +22,31 @@ from booking_domain.errors import NotFound, StoreBusy
 from booking_domain.identity import PhoneNumber
 from booking_domain.match import Match
 from booking_domain.player import PhoneIndex, Player
-from booking_domain.values import ClubPolicy
+from booking_domain.values import Booker, ClubPolicy, PlayerId, Tier
 from booking_domain.waitlist import Waitlist
 
 if TYPE_CHECKING:
     from eventsourcing.application import Application
 
 A = TypeVar("A", bound=Aggregate)
+_ROLL_EVENTS = ("PlayerRegistered", "PlayerRenamed", "TierChanged", "RingerStatusChanged")
+
+
+def _fold(roll: dict[UUID, Booker], event: Any) -> None:
+    player_id = UUID(str(event.originator_id))
+    kind = type(event).__name__
+    if kind == "PlayerRegistered":
+        roll[player_id] = Booker(PlayerId(player_id), event.name, Tier(event.tier), event.is_ringer)
+        return
+    known = roll.get(player_id)
+    if known is None:
+        return
+    if kind == "PlayerRenamed":
+        roll[player_id] = replace(known, name=event.name)
+    elif kind == "TierChanged":
+        roll[player_id] = replace(known, tier=Tier(event.tier))
+    elif kind == "RingerStatusChanged":
+        roll[player_id] = replace(known, is_ringer=event.is_ringer)
 
 
 class Unit:
@@ -73,26 +92,29 @@ class Unit:
             return None
         return self.find(Player, index.player_id)
 
-    def club_players(self) -> list[Player]:
-        """Every registered player, in order of registration.
+    def club_roll(self) -> list[Booker]:
+        """Every registered player as the booking rules see them, in order of registration.
 
-        Read from the notification log (the registrations), not from a view,
-        so a decision never waits for a projection; players who register
-        meanwhile are simply not in this decision.
+        Folded from the players' events in the notification log in one pass
+        (not loaded one by one, and not from a view, so a decision never waits
+        for a projection). Only decisions that tell people use it (tier open,
+        last call); a player who registers or changes meanwhile simply misses
+        this one, so these reads are not part of the write's concurrency check.
         """
-        topic = get_topic(Player.PlayerRegistered)  # type: ignore[attr-defined]
-        players: list[Player] = []
+        topics = [get_topic(getattr(Player, name)) for name in _ROLL_EVENTS]
+        roll: dict[UUID, Booker] = {}
         start, page = 1, 1000
         while True:
             try:
                 found = self._app.recorder.select_notifications(
-                    start=start, limit=page, topics=[topic]
+                    start=start, limit=page, topics=topics
                 )
             except (OperationalError, InterfaceError) as unreachable:
                 raise StoreBusy() from unreachable
-            players += [p for n in found if (p := self.find(Player, UUID(str(n.originator_id))))]
+            for notification in found:
+                _fold(roll, self._app.mapper.to_domain_event(notification))
             if len(found) < page:
-                return players
+                return list(roll.values())
             start = found[-1].id + 1
 
     def settings(self) -> ClubSettings | None:

@@ -266,3 +266,20 @@ def test_a_late_timer_fires_at_once_and_leaves_the_same_state(
     assert kinds_fired[:3] == [TimerKind.GRACE_END, TimerKind.OFFER_EXPIRY, TimerKind.OFFER_EXPIRY]
     assert [t.due_at for t in fired] == sorted(t.due_at for t in fired)
     assert all(kinds(engine, p).count("offer_expired") == 1 for p in waiting)
+
+
+def test_tier_open_follows_the_players_current_tier_and_ringer_flag(
+    club: Club, clock: ManualClock, engine: Engine, app: BookingApp
+) -> None:
+    promoted, guest = club.player("Promoted", tier="C"), club.player("Guest", tier="A")
+    app.update_player(promoted.player_id, tier="A")
+    app.update_player(guest.player_id, is_ringer=True)
+    now = clock.now()
+    club.match(
+        kickoff_in=4 * 24 * H,
+        invite_mode="tiered",
+        tier_windows={"a_open_at": now, "b_open_at": now + 24 * H, "c_open_at": now + 48 * H},
+    )
+    engine.advance(by=0 * M)
+    assert kinds(engine, promoted) == ["tier_open"]
+    assert kinds(engine, guest) == [], "a ringer was invited without the club's say-so"
