@@ -8,39 +8,39 @@ Measured in one run, on SQLite (embedded default) and PostgreSQL:
    command on the same store with the same cache settings (the library's floor),
    and the ratio of the two;
 3. the time of one command when the match's stream has ~10 events vs ~5,000,
-   with a warm cache and from a cold start (snapshot + replay).
+   with a warm cache and from a cold start (snapshot + replay);
+4. how late timers fire on PostgreSQL with over 10,000 pending and two worker
+   processes, and how fast those drain a backlog;
+5. how fast the notices process manager catches up from position 0, on both
+   stores (4 and 5 are in ``timers.py``; they need PostgreSQL).
 
-Usage: python bench/run.py [--quick] [--stores sqlite,postgres]
+Usage: python bench/run.py [--quick] [--stores sqlite,postgres] [--parts core,timers]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
+import timers
 from booking.fictional import fictional_phone
 from booking_domain.application import BookingApp
 from booking_domain.errors import BookingError
 from processes.clock import ManualClock
-from processes.store import store_env
+from scratch import store
 
-PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 M = timedelta(minutes=1)
 
@@ -60,23 +60,6 @@ class Tally(Aggregate):
 class FloorApp(Application[uuid.UUID]):
     name = "Floor"
     env = BookingApp.env  # the same cache settings as the booking application
-
-
-@contextmanager
-def store(kind: str) -> Iterator[dict[str, str]]:
-    """An empty store of the given kind, removed afterwards."""
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            yield store_env(None, folder)
-        return
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield store_env(f"{PG_URL}?schema={schema}", None)
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def phone(n: int) -> str:
@@ -208,11 +191,13 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer commands (a smoke run)")
     parser.add_argument("--stores", default="sqlite,postgres")
+    parser.add_argument("--parts", default="core,timers", help="core, timers (PostgreSQL)")
     args = parser.parse_args()
+    stores, parts = args.stores.split(","), args.parts.split(",")
     commands = 400 if args.quick else 3000
     samples = 20 if args.quick else 100
     report: dict[str, Any] = {"when": datetime.now(UTC).isoformat(), "commands": commands}
-    for kind in args.stores.split(","):
+    for kind in stores if "core" in parts else []:
         print(f"{kind}: running ...", file=sys.stderr)
         with store(kind) as env:
             mixed = mixed_rsvp(env, commands)
@@ -239,6 +224,13 @@ def main() -> int:
             f"{scaling['early_version']}, {scaling['cold_ms_at_5000']:.2f} ms at event "
             f"{scaling['late_version']}"
         )
+    if "timers" in parts:
+        if "postgres" in stores:
+            print("timers: running ...", file=sys.stderr)
+            report["timers"] = timers.run(quick=args.quick)
+            timers.report(report["timers"])
+        else:
+            print("\ntimers: skipped (they run on PostgreSQL)")
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / "core.json").write_text(json.dumps(report, indent=2))

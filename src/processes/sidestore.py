@@ -134,11 +134,17 @@ class SideStore:
                 )
             else:
                 tx.execute(f"DELETE FROM {table} WHERE match_id = %s", [match_id.hex])  # noqa: S608
-            for timer in wanted:
+            if wanted:
+                rows = ",".join(["(%s, %s, %s, %s)"] * len(wanted))
+                values = [
+                    v
+                    for timer in wanted
+                    for v in (timer.key, match_id.hex, str(timer.kind), to_us(timer.due_at))
+                ]
                 tx.execute(
-                    f"INSERT INTO {table} (key, match_id, kind, due_us) VALUES (%s, %s, %s, %s) "  # noqa: S608
+                    f"INSERT INTO {table} (key, match_id, kind, due_us) VALUES {rows} "  # noqa: S608
                     "ON CONFLICT (key) DO NOTHING",
-                    [timer.key, match_id.hex, str(timer.kind), to_us(timer.due_at)],
+                    values,
                 )
 
 

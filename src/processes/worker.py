@@ -82,15 +82,24 @@ class Worker:
     def _pump(self) -> int:
         return len(self.engine.pump.run_due(self.app.clock.now(), max_batches=5))
 
-    def _loop(self, step: Callable[[], int]) -> None:
+    def _until_next_due(self) -> float:
+        """Sleep until the next timer is due, but look again at least every poll."""
+        due = self.engine.pump.next_due()
+        if due is None:
+            return self.poll_seconds
+        seconds = (due - self.app.clock.now()).total_seconds()
+        return max(0.0, min(self.poll_seconds, seconds))
+
+    def _loop(self, step: Callable[[], int], idle: Callable[[], float]) -> None:
         while not self._stop.is_set():
             try:
                 busy = step()
+                wait = 0.0 if busy else idle()
             except Exception:
                 log.exception("worker step failed; trying again shortly")
-                busy = 0
-            if not busy:
-                self._stop.wait(self.poll_seconds)
+                wait = self.poll_seconds
+            if wait:
+                self._stop.wait(wait)
 
     def start(self) -> Worker:
         self._dramatiq.start()
