@@ -4,28 +4,17 @@ from __future__ import annotations
 
 import os
 import tempfile
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
-import psycopg
-
-from processes.store import store_env
+from processes.store import scratch_schema, store_env
 
 PG_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-@contextmanager
-def pg_schema() -> Iterator[str]:
+def pg_schema() -> AbstractContextManager[str]:
     """A fresh PostgreSQL schema, dropped afterwards."""
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{name}"')
-    try:
-        yield name
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+    return scratch_schema(PG_URL, prefix="bench")
 
 
 def postgres_env(schema: str) -> dict[str, str]:

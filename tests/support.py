@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
-import psycopg
-
 from booking.fictional import fictional_phone
 from booking_domain.application import BookingApp, Done, Response
 from processes.clock import ManualClock
-from processes.store import store_env
+from processes.store import scratch_schema, store_env
 
 #: A Monday morning; Europe/London is on UTC in November, which keeps times readable.
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -29,17 +26,9 @@ def phone(n: int) -> str:
     return fictional_phone(n)
 
 
-@contextmanager
-def pg_schema() -> Iterator[str]:
+def pg_schema() -> AbstractContextManager[str]:
     """A fresh PostgreSQL schema for one test, dropped afterwards."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{name}"')
-    try:
-        yield name
-    finally:
-        with psycopg.connect(PG_URL, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+    return scratch_schema(PG_URL, prefix="t")
 
 
 def pg_url(schema: str, **params: object) -> str:

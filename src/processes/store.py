@@ -17,12 +17,15 @@ whole decision is optimistic and serializable, and the loser is retried.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
+import psycopg
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -246,3 +249,16 @@ def _postgres_env(url: str) -> dict[str, str]:
 
 def _first(query: dict[str, list[str]], key: str, default: str) -> str:
     return query.get(key, [default])[0]
+
+
+@contextmanager
+def scratch_schema(database_url: str, prefix: str = "scratch") -> Iterator[str]:
+    """A fresh PostgreSQL schema, dropped afterwards (tests, benchmarks, audit rebuilds)."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(SQL("CREATE SCHEMA {0}").format(Identifier(name)))
+    try:
+        yield name
+    finally:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute(SQL("DROP SCHEMA IF EXISTS {0} CASCADE").format(Identifier(name)))
