@@ -70,9 +70,14 @@ class Worker:
         )
         self._stop = threading.Event()
         self._threads = [
-            threading.Thread(target=self._loop, args=(self._pump,), name="pump", daemon=True),
             threading.Thread(
-                target=self._loop, args=(self.engine.settle,), name="notices", daemon=True
+                target=self._loop, args=(self._pump, self._until_next_due), name="pump", daemon=True
+            ),
+            threading.Thread(
+                target=self._loop,
+                args=(self.engine.settle, lambda: self.poll_seconds),
+                name="notices",
+                daemon=True,
             ),
         ]
 
