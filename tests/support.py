@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
+from hypothesis import HealthCheck, settings
+
 from booking.fictional import fictional_phone
 from booking_domain.application import BookingApp, Done, Response
 from processes.clock import ManualClock
@@ -150,3 +152,13 @@ class MatchHandle:
     def tick(self) -> Done[UUID]:
         """What the timers will do: finalise due dropouts, expire due offers."""
         return self.app.process_deadlines(self.match_id)
+
+
+def stateful_settings(examples: int, steps: int) -> settings:
+    """How long a stateful property test runs: examples × steps, no deadline."""
+    return settings(
+        max_examples=examples,
+        stateful_step_count=steps,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )

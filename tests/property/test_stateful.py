@@ -6,20 +6,14 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
 
 from booking_domain.application import BookingApp
 from processes.clock import ManualClock
 from processes.store import store_env
 from tests.property.machine import MatchMachine, SnapshottingApp
-from tests.support import pg_schema, pg_url
+from tests.support import pg_schema, pg_url, stateful_settings
 
-MatchMachine.TestCase.settings = settings(
-    max_examples=250,
-    stateful_step_count=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+MatchMachine.TestCase.settings = stateful_settings(250, 40)
 TestMatchInMemory = MatchMachine.TestCase
 
 
@@ -44,12 +38,7 @@ class PostgresMatchMachine(MatchMachine):
         self._schema.__exit__(None, None, None)
 
 
-_on_real_stores = settings(
-    max_examples=40,
-    stateful_step_count=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+_on_real_stores = stateful_settings(40, 30)
 SQLiteMatchMachine.TestCase.settings = _on_real_stores
 PostgresMatchMachine.TestCase.settings = _on_real_stores
 

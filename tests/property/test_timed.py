@@ -10,7 +10,6 @@ made is told to its player exactly once.
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
@@ -22,6 +21,7 @@ from processes.engine import Engine
 from processes.notices import WAITLIST_OFFER
 from tests.property.machine import M, MatchMachine
 from tests.property.test_stateful import PostgresMatchMachine, SQLiteMatchMachine
+from tests.support import stateful_settings
 
 DEADLINES = (TimerKind.GRACE_END, TimerKind.OFFER_EXPIRY)
 
@@ -89,12 +89,7 @@ class TimedMatchMachine(MatchMachine):
         assert all(r["status"] in ("sent", "suppressed") for r in told)
 
 
-TimedMatchMachine.TestCase.settings = settings(
-    max_examples=120,
-    stateful_step_count=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+TimedMatchMachine.TestCase.settings = stateful_settings(120, 30)
 TestTimedMatchInMemory = TimedMatchMachine.TestCase
 
 
@@ -106,12 +101,7 @@ class TimedPostgresMachine(TimedMatchMachine, PostgresMatchMachine):
     pass
 
 
-_on_real_stores = settings(
-    max_examples=25,
-    stateful_step_count=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+_on_real_stores = stateful_settings(25, 25)
 TimedSQLiteMachine.TestCase.settings = _on_real_stores
 TimedPostgresMachine.TestCase.settings = _on_real_stores
 TestTimedMatchOnSQLite = pytest.mark.slow(TimedSQLiteMachine.TestCase)
