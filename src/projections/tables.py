@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, String, Table, Uuid
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+)
 
 metadata = MetaData()
 
@@ -35,4 +46,27 @@ offer_log = Table(
     Column("outcome", String(16), nullable=False),
     Column("reason", String(40), nullable=True),
     Column("ended_at", DateTime(timezone=True), nullable=True),
+)
+
+#: The activity feed (seed 004 §6): one plain-English line per event, offers
+#: made, expired or ended together told as one line (``grouped``).
+activity = Table(
+    "view_activity",
+    metadata,
+    Column("position", BigInteger, primary_key=True),  # the line's first event
+    Column("match_id", Uuid, nullable=True, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("player_id", Uuid, nullable=True),
+    Column("actor", String(64), nullable=True),
+    Column("grouped", JSON, nullable=True),
+)
+
+#: What the activity feed needs to name things: players, matches' time zones, waitlists.
+activity_directory = Table(
+    "view_activity_directory",
+    metadata,
+    Column("key", String(80), primary_key=True),
+    Column("value", String(200), nullable=False),
 )

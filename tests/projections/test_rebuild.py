@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 
 from booking_domain.application import BookingApp
 from processes.clock import ManualClock
+from projections.activity import ActivityFeed
 from projections.database import views_engine
 from projections.offer_log import OfferLog
 from projections.runner import ProjectionRunner
@@ -34,13 +35,17 @@ def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 class ViewsMachine(TimedMatchMachine):
     def make_app(self, clock: ManualClock) -> BookingApp:
         app = super().make_app(clock)
-        self.views = ProjectionRunner(app, views_engine("memory", None), [OfferLog()], batch=7)
+        self.views = ProjectionRunner(
+            app, views_engine("memory", None), [OfferLog(), ActivityFeed()], batch=7
+        )
         return app
 
     @invariant()
     def rebuild_equals_live(self) -> None:
         self.views.catch_up()
-        fresh = ProjectionRunner(self.app, views_engine("memory", None), [OfferLog()])
+        fresh = ProjectionRunner(
+            self.app, views_engine("memory", None), [OfferLog(), ActivityFeed()]
+        )
         fresh.catch_up()
         assert dump(fresh.engine) == dump(self.views.engine)
 
@@ -69,7 +74,9 @@ def test_rebuild_equals_live_on_postgres(clock: ManualClock) -> None:
     with pg_schema() as schema, pg_schema() as scratch:
         app = BookingApp(store_env(pg_url(schema), None), clock=clock)
         timers = Timers(app)
-        live = ProjectionRunner(app, views_engine(pg_url(schema), None), [OfferLog()], batch=5)
+        live = ProjectionRunner(
+            app, views_engine(pg_url(schema), None), [OfferLog(), ActivityFeed()], batch=5
+        )
         club = Club(app, clock)
         ins, waiting = club.players("A", "B"), club.players(*[f"W{i}" for i in range(5)])
         match = club.match(capacity=2, kickoff_in=timedelta(days=3))
@@ -84,7 +91,9 @@ def test_rebuild_equals_live_on_postgres(clock: ManualClock) -> None:
         live.catch_up()
         match.claim(waiting[3])
         live.catch_up()
-        rebuilt = ProjectionRunner(app, views_engine(pg_url(scratch), None), [OfferLog()])
+        rebuilt = ProjectionRunner(
+            app, views_engine(pg_url(scratch), None), [OfferLog(), ActivityFeed()]
+        )
         rebuilt.catch_up()
         assert dump(rebuilt.engine) == dump(live.engine)
         assert len(dump(live.engine)["view_offer_log"]) == 5  # three, then the last two

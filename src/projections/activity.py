@@ -1,0 +1,164 @@
+"""The activity feed read model: the match's story in plain words (seed 004 §6).
+
+Lines come from ``narrative.Narrator``; what it needs to remember (player
+names, each match's time zone, each waitlist's match) lives in the
+projector's own directory table, so the feed reads the same however the
+log is cut into batches. Offers made, expired or ended together are one line:
+an event that continues the group of the newest line rewrites that line.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Connection, insert, select, update
+
+from projections.narrative import _GROUPED, Narrator, event_kind
+from projections.tables import activity, activity_directory
+
+_SYSTEM_ACTORS = ("", "system", "player", "self")
+
+
+class StoredNarrator(Narrator):
+    """A narrator whose memory is the directory table (read and written in ``conn``)."""
+
+    def __init__(self, conn: Connection) -> None:
+        super().__init__()
+        self.conn = conn
+
+    def learn(self, event: Any) -> None:
+        before = (dict(self.names), dict(self.timezones), dict(self.match_of_waitlist))
+        super().learn(event)
+        for prefix, old, new in zip(
+            ("player", "tz", "waitlist"),
+            before,
+            (self.names, self.timezones, self.match_of_waitlist),
+            strict=True,
+        ):
+            for key, value in new.items():
+                if old.get(key) != value:
+                    self._put(f"{prefix}:{key.hex}", str(value))
+
+    def name(self, player_id: UUID) -> str:
+        if player_id not in self.names and (found := self._get(f"player:{player_id.hex}")):
+            self.names[player_id] = found
+        return super().name(player_id)
+
+    def match_id(self, event: Any) -> UUID | None:
+        oid = event.originator_id
+        if oid not in self.timezones and (tz := self._get(f"tz:{oid.hex}")):
+            self.timezones[oid] = tz
+        if oid not in self.match_of_waitlist and (mid := self._get(f"waitlist:{oid.hex}")):
+            self.match_of_waitlist[oid] = UUID(mid)
+            if (tz := self._get(f"tz:{mid}")) is not None:
+                self.timezones[UUID(mid)] = tz
+        return super().match_id(event)
+
+    def _get(self, key: str) -> str | None:
+        return self.conn.execute(
+            select(activity_directory.c.value).where(activity_directory.c.key == key)
+        ).scalar()
+
+    def _put(self, key: str, value: str) -> None:
+        table = activity_directory
+        if self._get(key) is None:
+            self.conn.execute(insert(table).values(key=key, value=value))
+        else:
+            self.conn.execute(update(table).where(table.c.key == key).values(value=value))
+
+
+class ActivityFeed:
+    """Projects every event into ``view_activity``."""
+
+    name = "activity"
+
+    def apply(self, conn: Connection, event: Any, position: int) -> None:
+        narrator = StoredNarrator(conn)
+        narrator.learn(event)
+        kind = event_kind(event)
+        if kind in _GROUPED:
+            self._grouped(conn, narrator, event, position)
+            return
+        line = narrator.describe(event)
+        if line is None:
+            return
+        conn.execute(
+            insert(activity).values(
+                position=position,
+                match_id=line.match_id,
+                at=line.at,
+                kind=line.kind,
+                text=line.text,
+                player_id=getattr(event, "player_id", None),
+                actor=_actor(event),
+            )
+        )
+
+    def _grouped(self, conn: Connection, narrator: Narrator, event: Any, position: int) -> None:
+        key = {
+            "kind": event_kind(event),
+            "originator_id": event.originator_id.hex,
+            "batch": getattr(event, "batch", None),
+            "reason": getattr(event, "reason", None),
+            "at": _iso(event.timestamp),
+        }
+        newest = conn.execute(
+            select(activity).order_by(activity.c.position.desc()).limit(1)
+        ).first()
+        group = newest.grouped if newest is not None else None
+        if group is not None and {k: group.get(k) for k in key} == key:
+            members = [*group["members"], event.player_id.hex]
+            conn.execute(
+                update(activity)
+                .where(activity.c.position == newest.position)
+                .values(
+                    text=_render(narrator, {**group, "members": members}),
+                    grouped={**group, "members": members},
+                    player_id=None,
+                )
+            )
+            return
+        group = {
+            **key,
+            "members": [event.player_id.hex],
+            "expires_at": _iso(getattr(event, "expires_at", None)),
+        }
+        conn.execute(
+            insert(activity).values(
+                position=position,
+                match_id=narrator.match_id(event),
+                at=event.timestamp,
+                kind=key["kind"],
+                text=_render(narrator, group),
+                player_id=event.player_id,
+                actor=None,
+                grouped=group,
+            )
+        )
+
+
+def _render(narrator: Narrator, group: dict[str, Any]) -> str:
+    events = [
+        SimpleNamespace(
+            originator_id=UUID(group["originator_id"]),
+            player_id=UUID(member),
+            batch=group["batch"],
+            reason=group["reason"],
+            expires_at=datetime.fromisoformat(group["expires_at"]) if group["expires_at"] else None,
+            timestamp=datetime.fromisoformat(group["at"]),
+        )
+        for member in group["members"]
+    ]
+    return _GROUPED[group["kind"]](narrator, events)
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at is not None else None
+
+
+def _actor(event: Any) -> str | None:
+    actor = getattr(event, "actor", None)
+    return None if actor in _SYSTEM_ACTORS else actor
