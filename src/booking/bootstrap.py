@@ -21,6 +21,10 @@ from booking_domain.clock import Clock
 from processes.clock import ManualClock, SystemClock
 from processes.engine import EmbeddedRunner, Engine
 from processes.store import store_env
+from projections.activity import ActivityFeed
+from projections.database import views_engine
+from projections.offer_log import OfferLog
+from projections.runner import ProjectionRunner
 
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -75,6 +79,12 @@ def build_app(settings: Settings | None = None, clock: Clock | None = None) -> B
     )
 
 
+def build_views(settings: Settings, app: BookingApp) -> ProjectionRunner:
+    """The read models of this application, in the database the settings choose."""
+    engine = views_engine(settings.database_url, settings.data_dir)
+    return ProjectionRunner(app, engine, [OfferLog(), ActivityFeed()])
+
+
 @dataclass
 class System:
     """The application with what runs beside it in this process."""
@@ -86,6 +96,8 @@ class System:
     def close(self) -> None:
         if self.runner is not None:
             self.runner.stop()
+        if isinstance(self.engine.views, ProjectionRunner):
+            self.engine.views.engine.dispose()
         self.app.close()
 
 
@@ -97,7 +109,7 @@ def build_system(settings: Settings | None = None, clock: Clock | None = None) -
     """
     settings = settings or Settings.from_env()
     app = build_app(settings, clock)
-    engine = Engine(app)
+    engine = Engine(app, views=build_views(settings, app))
     system = System(app, engine)
     if isinstance(app.clock, ManualClock):
         app.after_write.append(settle_after_each_write(engine))

@@ -35,7 +35,7 @@ def run_worker(threads: int) -> int:
     import signal
     import threading
 
-    from booking.bootstrap import Settings, build_app
+    from booking.bootstrap import Settings, build_app, build_views
     from processes.worker import Worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -54,6 +54,7 @@ def run_worker(threads: int) -> int:
             namespace=settings.redis_namespace,
             delivery_threads=threads,
             resend_after_seconds=settings.resend_after_seconds,
+            views=build_views(settings, app),
         ).run_until(stopped)
     finally:
         app.close()

@@ -14,6 +14,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from booking_domain.application import BookingApp
 from processes.clock import ManualClock
@@ -27,6 +28,12 @@ from processes.sidestore import SideStore
 log = logging.getLogger("booking.engine")
 
 
+class ViewRunner(Protocol):
+    """What the engine needs of the read models' runner (``projections.runner``)."""
+
+    def catch_up(self) -> int: ...
+
+
 class Engine:
     """The timer pump, the process managers and delivery of one application."""
 
@@ -38,8 +45,11 @@ class Engine:
         enqueue: Callable[[str], object] | None = None,
         lease_seconds: float = 30,
         resend_after_seconds: int = 60,
+        views: ViewRunner | None = None,
     ) -> None:
         self.app = app
+        #: The read models' projection runner, kept current beside the notices.
+        self.views = views
         #: A notice handed to the queue but not delivered this long after is handed out again.
         self.resend_after_seconds = resend_after_seconds
         self.side: SideStore = app.recorder.side  # type: ignore[attr-defined]
@@ -62,6 +72,8 @@ class Engine:
         with self._settling:
             while True:
                 done = self.notices.catch_up()
+                if self.views is not None:
+                    done += self.views.catch_up()
                 if self.enqueue is None:
                     done += self.deliverer.deliver_pending()
                 else:

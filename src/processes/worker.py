@@ -20,7 +20,7 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import Prometheus, default_middleware
 
 from booking_domain.application import BookingApp
-from processes.engine import Engine
+from processes.engine import Engine, ViewRunner
 
 log = logging.getLogger("booking.worker")
 
@@ -40,6 +40,7 @@ class Worker:
         poll_seconds: float = 0.2,
         lease_seconds: float = 30,
         resend_after_seconds: int = 60,
+        views: ViewRunner | None = None,
     ) -> None:
         self.app = app
         self.poll_seconds = poll_seconds
@@ -64,6 +65,7 @@ class Worker:
             enqueue=self.deliver_notice.send,
             lease_seconds=lease_seconds,
             resend_after_seconds=resend_after_seconds,
+            views=views,
         )
         self._dramatiq = dramatiq.Worker(
             self.broker, queues={QUEUE}, worker_threads=delivery_threads

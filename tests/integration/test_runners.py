@@ -126,3 +126,24 @@ def test_a_process_manager_resumes_where_it_stopped(app: BookingApp, clock: Manu
         p.player_id.hex for p in people
     )
     assert engine.notices.position() == app.recorder.max_notification_id()
+
+
+def test_embedded_read_models_are_current_when_a_command_returns(tmp_path: Path) -> None:
+    from projections.offer_log import offers_of
+
+    system = build_system(Settings(data_dir=tmp_path, test_clock=True), ManualClock(START))
+    try:
+        club = Club(system.app, system.app.clock)  # type: ignore[arg-type]
+        ins, waiting = club.players("Ana", "Ben"), club.players("Cal")
+        match = club.match(capacity=2)
+        for p in ins:
+            match.say(p, "IN")
+        match.say(waiting[0], "WAITLIST")
+        match.drop_and_release(ins[0])
+        views = system.engine.views
+        assert views is not None
+        with views.engine.connect() as conn:  # type: ignore[attr-defined]
+            (offer,) = offers_of(conn, match.match_id)
+        assert offer["player_id"] == waiting[0].player_id and offer["outcome"] == "open"
+    finally:
+        system.close()
