@@ -112,9 +112,8 @@ def _callable(
     if not match.tier_is_open(player.tier, now):
         return False
     entry = match.roster.get(player.player_id)
+    # Queued players have a WAITLIST entry, so they are not called either.
     if entry is not None and not (entry.status == Status.OUT and entry.out_flexible):
-        return False
-    if entry is None and player.player_id in waitlist:
         return False
     since = now - policies.LAST_CALL_COOLDOWN
     return not (

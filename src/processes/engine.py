@@ -90,6 +90,13 @@ class Engine:
         self.settle()
         return fired
 
+    def seconds_until_due(self, *, at_most: float) -> float:
+        """How long to sleep before the next timer is due (looking again at least this often)."""
+        due = self.pump.next_due()
+        if due is None:
+            return at_most
+        return max(0.0, min(at_most, (due - self.app.clock.now()).total_seconds()))
+
     def advance(self, *, by: timedelta | None = None, to: datetime | None = None) -> list[DueTimer]:
         """Move the test clock, firing each timer at its due time, in due order.
 
@@ -143,16 +150,9 @@ class EmbeddedRunner:
         while not self._stop.is_set():
             try:
                 self.engine.tick()
-                wait = self._until_next_due()
+                wait = self.engine.seconds_until_due(at_most=self.idle_seconds)
             except Exception:
                 log.exception("timer thread: tick failed; trying again shortly")
                 wait = self.idle_seconds
             self._wake.wait(timeout=wait)
             self._wake.clear()
-
-    def _until_next_due(self) -> float:
-        due = self.engine.pump.next_due()
-        if due is None:
-            return self.idle_seconds
-        seconds = (due - self.engine.app.clock.now()).total_seconds()
-        return max(0.0, min(self.idle_seconds, seconds))

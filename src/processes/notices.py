@@ -13,7 +13,7 @@ muted players are skipped at delivery, so unmuting never resends.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -90,76 +90,74 @@ class NoticeManager:
 
     # ------------------------------------------------------------------ rules
 
+    def _tell(
+        self,
+        event: Any,
+        position: int,
+        match: Match,
+        player_ids: Iterable[UUID],
+        kind: str,
+        key: str,
+        text: str,
+    ) -> list[Notice]:
+        return [Notice(position, p, match.id, kind, key, text, event.timestamp) for p in player_ids]
+
     def _match(self, event: Any) -> Match:
-        match_id = getattr(event, "match_id", None)
-        return self.app.get_match(match_id or event.originator_id)
+        return self.app.get_match(event.originator_id)
 
-    def _notice(
-        self, event: Any, position: int, player_id: UUID, kind: str, key: str, text: str
-    ) -> Notice:
-        match_id = getattr(event, "match_id", None) or event.originator_id
-        return Notice(position, player_id, match_id, kind, key, text, event.timestamp)
+    def _waitlist_match(self, event: Any) -> Match:
+        waitlist: Any = self.app.repository.get(event.originator_id)
+        return self.app.get_match(waitlist.match_id)
 
-    def _date(self, match: Match) -> str:
+    @staticmethod
+    def _date(match: Match) -> str:
         return messages.when(match.kickoff_at, match.timezone)
 
     def _tier_opened(self, event: Any, position: int) -> list[Notice]:
         match = self._match(event)
         text = messages.tiers_open(list(event.tiers), self._date(match))
         key = f"tier_open:{'+'.join(event.tiers)}"
-        return [self._notice(event, position, p, TIER_OPEN, key, text) for p in event.player_ids]
+        return self._tell(event, position, match, event.player_ids, TIER_OPEN, key, text)
 
     def _last_call(self, event: Any, position: int) -> list[Notice]:
         match = self._match(event)
         text = messages.LAST_CALL.format(n=event.short_by, date=self._date(match))
         key = f"last_call:{event.which}"
-        return [self._notice(event, position, p, LAST_CALL, key, text) for p in event.player_ids]
+        return self._tell(event, position, match, event.player_ids, LAST_CALL, key, text)
 
     def _first_tap(self, event: Any, position: int) -> list[Notice]:
         match = self._match(event)
         text = messages.FIRST_TAP.format(date=self._date(match))
         key = f"first_tap:{position}"
-        return [
-            self._notice(event, position, p, WAITLIST_OFFER, key, text) for p in event.player_ids
-        ]
+        return self._tell(event, position, match, event.player_ids, WAITLIST_OFFER, key, text)
 
-    def _waitlist_match(self, event: Any) -> Match:
-        waitlist: Any = self.app.repository.get(event.originator_id)
-        return self.app.get_match(waitlist.match_id)
+    def _about_an_offer(self, event: Any, position: int, kind: str, template: str) -> list[Notice]:
+        match = self._waitlist_match(event)
+        countdown = messages.countdown(
+            getattr(event, "expires_at", event.timestamp) - event.timestamp
+        )
+        text = template.format(date=self._date(match), countdown=countdown)
+        key = f"offer:{event.batch}"
+        return self._tell(event, position, match, [event.player_id], kind, key, text)
 
     def _offer_issued(self, event: Any, position: int) -> list[Notice]:
-        match = self._waitlist_match(event)
-        text = messages.WAITLIST_OFFER.format(
-            date=self._date(match),
-            countdown=messages.countdown(event.expires_at - event.timestamp),
+        left = messages.countdown(event.expires_at - event.timestamp)
+        return self._about_an_offer(
+            event, position, WAITLIST_OFFER, messages.WAITLIST_OFFER, countdown=left
         )
-        notice = self._notice(
-            event, position, event.player_id, WAITLIST_OFFER, f"offer:{event.batch}", text
-        )
-        return [_with_match(notice, match.id)]
 
     def _offer_superseded(self, event: Any, position: int) -> list[Notice]:
         if event.reason != "spot_filled":
             return []
-        match = self._waitlist_match(event)
-        text = messages.SPOT_FILLED.format(date=self._date(match))
-        notice = self._notice(
-            event, position, event.player_id, SPOT_FILLED, f"offer:{event.batch}", text
-        )
-        return [_with_match(notice, match.id)]
+        return self._about_an_offer(event, position, SPOT_FILLED, messages.SPOT_FILLED)
 
     def _offer_expired(self, event: Any, position: int) -> list[Notice]:
-        match = self._waitlist_match(event)
-        text = messages.OFFER_EXPIRED.format(date=self._date(match))
-        notice = self._notice(
-            event, position, event.player_id, OFFER_EXPIRED, f"offer:{event.batch}", text
-        )
-        return [_with_match(notice, match.id)]
+        return self._about_an_offer(event, position, OFFER_EXPIRED, messages.OFFER_EXPIRED)
 
     def _demoted(self, event: Any, position: int) -> list[Notice]:
         match = self._match(event)
         text = messages.DEMOTION.format(date=self._date(match))
-        return [self._notice(event, position, event.player_id, DEMOTION, "demotion", text)]
+        return self._tell(event, position, match, [event.player_id], DEMOTION, "demotion", text)
 
     def _cancelled(self, event: Any, position: int) -> list[Notice]:
         # Who was in, held or waiting at the moment of cancellation.
@@ -177,16 +175,4 @@ class NoticeManager:
             if event.reason
             else messages.CANCELLATION.format(title=match.title, date=date)
         )
-        return [self._notice(event, position, p, CANCELLATION, "cancellation", text) for p in told]
-
-
-def _with_match(notice: Notice, match_id: UUID) -> Notice:
-    return Notice(
-        notice.position,
-        notice.player_id,
-        match_id,
-        notice.kind,
-        notice.batch_key,
-        notice.text,
-        notice.created_at,
-    )
+        return self._tell(event, position, match, told, CANCELLATION, "cancellation", text)

@@ -90,10 +90,11 @@ class Outbox:
                 [now_us - stale_after_us, limit],
             ).rows()
             ids = [r["id"] for r in rows]
-            for outbox_id in ids:
+            if ids:
+                marks = ",".join(["%s"] * len(ids))
                 tx.execute(
-                    f"UPDATE {self.table} SET enqueued_us = %s WHERE id = %s",  # noqa: S608
-                    [now_us, outbox_id],
+                    f"UPDATE {self.table} SET enqueued_us = %s WHERE id IN ({marks})",  # noqa: S608
+                    [now_us, *ids],
                 )
         return ids
 

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 from uuid import UUID
 
 from booking_domain.timers import Timer
@@ -61,12 +61,6 @@ def ddl(dialect: str, t: Mapping[str, str]) -> list[str]:
     ]
 
 
-class Cursor(Protocol):
-    def execute(self, sql: str, params: Sequence[Any] = ...) -> Any: ...
-    def fetchall(self) -> list[Any]: ...
-    def fetchone(self) -> Any: ...
-
-
 class Tx:
     """A cursor in one transaction, taking ``%s`` placeholders on either database."""
 
@@ -91,10 +85,6 @@ class Tx:
         row = self._cursor.fetchone()
         return dict(row) if row is not None else None
 
-    @property
-    def rowcount(self) -> int:
-        return int(self._cursor.rowcount)
-
 
 class SideStore:
     """Transactions on the side tables, and the one statement the recorders share."""
@@ -117,6 +107,10 @@ class SideStore:
         """A read-only transaction."""
         with self.transaction() as tx:
             yield tx
+
+    def create_tables(self, tx: Tx) -> None:
+        for statement in ddl(self.dialect, self.t):
+            tx.execute(statement)
 
     def replace_timers(self, tx: Tx, timers: Mapping[UUID, Sequence[Timer]]) -> None:
         """Make each match's stored timers exactly these (in the events' transaction).
@@ -148,26 +142,26 @@ class SideStore:
                 )
 
 
-class SQLiteSideStore(SideStore):
-    """Side tables in the embedded SQLite file, through the event store's connections."""
+class DatastoreSideStore(SideStore):
+    """Side tables beside the events, through the event store's own connections.
 
-    def __init__(self, datastore: Any) -> None:
-        super().__init__("sqlite", {name: name for name in TABLES})
+    SQLite: in the embedded file. PostgreSQL: in the schema of the events.
+    """
+
+    def __init__(self, datastore: Any, dialect: str) -> None:
+        prefix = f'"{datastore.schema}".' if dialect == "postgres" else ""
+        super().__init__(dialect, {name: prefix + name for name in TABLES})
         self._datastore = datastore
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
         with self._datastore.transaction(commit=True) as cursor:
-            yield Tx(cursor, "sqlite")
+            yield Tx(cursor, self.dialect)
 
     @contextmanager
     def reading(self) -> Iterator[Tx]:
         with self._datastore.transaction(commit=False) as cursor:
-            yield Tx(cursor, "sqlite")
-
-    def create_tables(self, tx: Tx) -> None:
-        for statement in ddl("sqlite", self.t):
-            tx.execute(statement)
+            yield Tx(cursor, self.dialect)
 
 
 class MemorySideStore(SideStore):
@@ -183,8 +177,7 @@ class MemorySideStore(SideStore):
         self._conn = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
         with self.transaction() as tx:
-            for statement in ddl("sqlite", self.t):
-                tx.execute(statement)
+            self.create_tables(tx)
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:
@@ -197,26 +190,3 @@ class MemorySideStore(SideStore):
                 self._conn.rollback()
                 raise
             self._conn.commit()
-
-
-class PostgresSideStore(SideStore):
-    """Side tables in the PostgreSQL schema of the events."""
-
-    def __init__(self, datastore: Any) -> None:
-        schema = datastore.schema
-        super().__init__("postgres", {name: f'"{schema}".{name}' for name in TABLES})
-        self._datastore = datastore
-
-    @contextmanager
-    def transaction(self) -> Iterator[Tx]:
-        with self._datastore.transaction(commit=True) as cursor:
-            yield Tx(cursor, "postgres")
-
-    @contextmanager
-    def reading(self) -> Iterator[Tx]:
-        with self._datastore.transaction(commit=False) as cursor:
-            yield Tx(cursor, "postgres")
-
-    def create_tables(self, tx: Tx) -> None:
-        for statement in ddl("postgres", self.t):
-            tx.execute(statement)

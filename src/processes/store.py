@@ -38,9 +38,8 @@ from booking_domain.timers import TIMERS
 from booking_domain.transacting import READ_VERSIONS
 from processes.sidestore import (
     TABLES,
+    DatastoreSideStore,
     MemorySideStore,
-    PostgresSideStore,
-    SQLiteSideStore,
     Tx,
     ddl,
 )
@@ -100,7 +99,7 @@ class CheckedSQLiteRecorder(SQLiteApplicationRecorder):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.side = SQLiteSideStore(self.datastore)
+        self.side = DatastoreSideStore(self.datastore, "sqlite")
 
     def construct_create_table_statements(self) -> list[str]:
         tables = {name: name for name in TABLES}
@@ -142,7 +141,7 @@ class CheckedPostgresRecorder(PostgresApplicationRecorder):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.side = PostgresSideStore(self.datastore)
+        self.side = DatastoreSideStore(self.datastore, "postgres")
         if self.datastore.enable_db_functions:
             # The library's database-function path inserts without calling
             # _insert_stored_events, so the check below would silently not run.
@@ -180,8 +179,12 @@ class CheckedPostgresRecorder(PostgresApplicationRecorder):
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
         read: Mapping[UUID, int] = kwargs.get(READ_VERSIONS) or {}
-        if read:
+        timers = kwargs.get(TIMERS)
+        if read or timers:
+            # The table lock the library takes for every write (again, below,
+            # at no cost): nothing else commits between our work and its INSERT.
             self._lock_table(curs)
+        if read:
             with curs.connection.cursor() as check:
                 check.execute(
                     SQL(
@@ -193,12 +196,11 @@ class CheckedPostgresRecorder(PostgresApplicationRecorder):
                 current = {row["originator_id"]: row["v"] for row in check.fetchall()}
             if stale := _stale(read, current):
                 _refuse(stale)
-        if timers := kwargs.get(TIMERS):
+        if timers:
             # Before the events' INSERT: the library reads the new notification
             # ids from ``curs`` after it, and in its pipeline a statement queued
             # after an INSERT that lost a race would fail as "pipeline aborted"
             # rather than as the conflict it is. A lost race still undoes these.
-            self._lock_table(curs)
             self.side.replace_timers(Tx(curs, "postgres"), timers)
         super()._insert_stored_events(curs, stored_events, **kwargs)
 

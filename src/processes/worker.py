@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 
 import dramatiq
@@ -90,12 +89,7 @@ class Worker:
         return len(self.engine.pump.run_due(self.app.clock.now(), max_batches=5))
 
     def _until_next_due(self) -> float:
-        """Sleep until the next timer is due, but look again at least every poll."""
-        due = self.engine.pump.next_due()
-        if due is None:
-            return self.poll_seconds
-        seconds = (due - self.app.clock.now()).total_seconds()
-        return max(0.0, min(self.poll_seconds, seconds))
+        return self.engine.seconds_until_due(at_most=self.poll_seconds)
 
     def _loop(self, step: Callable[[], int], idle: Callable[[], float]) -> None:
         while not self._stop.is_set():
@@ -131,14 +125,3 @@ class Worker:
                 pass
         finally:
             self.stop()
-
-
-def wait_quiet(engine: Engine, *, timeout: float = 30) -> bool:
-    """Until no timer is due and no notice is pending (tests, the demo)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        due = engine.pump.next_due()
-        if (due is None or due > engine.app.clock.now()) and not engine.outbox.pending_ids(1):
-            return True
-        time.sleep(0.05)
-    return False

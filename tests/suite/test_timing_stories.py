@@ -213,18 +213,23 @@ def test_no_last_call_when_the_match_is_full(club: Club, engine: Engine) -> None
     assert set(match.match.last_calls) == {"T-12h", "T-3h"}
 
 
+def tiered_match(club: Club, clock: ManualClock, *, b_after: timedelta, c_after: timedelta) -> None:
+    """Kick-off in four days; Tier A opens now, B and C after these."""
+    now = clock.now()
+    club.match(
+        kickoff_in=4 * 24 * H,
+        invite_mode="tiered",
+        tier_windows={"a_open_at": now, "b_open_at": now + b_after, "c_open_at": now + c_after},
+    )
+
+
 def test_tier_open_notices_at_each_window(club: Club, clock: ManualClock, engine: Engine) -> None:
     a, b, c = (
         club.player("Ace", tier="A"),
         club.player("Bee", tier="B"),
         club.player("Cee", tier="C"),
     )
-    now = clock.now()
-    club.match(
-        kickoff_in=4 * 24 * H,
-        invite_mode="tiered",
-        tier_windows={"a_open_at": now, "b_open_at": now + 24 * H, "c_open_at": now + 24 * H},
-    )
+    tiered_match(club, clock, b_after=24 * H, c_after=24 * H)
     engine.advance(by=0 * M)
     assert kinds(engine, a) == ["tier_open"] and "Tier A can now book" in texts(engine, a)[0]
     assert kinds(engine, b) == [] and kinds(engine, c) == []
@@ -274,12 +279,7 @@ def test_tier_open_follows_the_players_current_tier_and_ringer_flag(
     promoted, guest = club.player("Promoted", tier="C"), club.player("Guest", tier="A")
     app.update_player(promoted.player_id, tier="A")
     app.update_player(guest.player_id, is_ringer=True)
-    now = clock.now()
-    club.match(
-        kickoff_in=4 * 24 * H,
-        invite_mode="tiered",
-        tier_windows={"a_open_at": now, "b_open_at": now + 24 * H, "c_open_at": now + 48 * H},
-    )
+    tiered_match(club, clock, b_after=24 * H, c_after=48 * H)
     engine.advance(by=0 * M)
     assert kinds(engine, promoted) == ["tier_open"]
     assert kinds(engine, guest) == [], "a ringer was invited without the club's say-so"
