@@ -131,12 +131,11 @@ class NoticeManager:
         key = f"first_tap:{position}"
         return self._tell(event, position, match, event.player_ids, WAITLIST_OFFER, key, text)
 
-    def _about_an_offer(self, event: Any, position: int, kind: str, template: str) -> list[Notice]:
+    def _about_an_offer(
+        self, event: Any, position: int, kind: str, template: str, **words: str
+    ) -> list[Notice]:
         match = self._waitlist_match(event)
-        countdown = messages.countdown(
-            getattr(event, "expires_at", event.timestamp) - event.timestamp
-        )
-        text = template.format(date=self._date(match), countdown=countdown)
+        text = template.format(date=self._date(match), **words)
         key = f"offer:{event.batch}"
         return self._tell(event, position, match, [event.player_id], kind, key, text)
 
