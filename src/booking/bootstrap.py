@@ -21,10 +21,8 @@ from booking_domain.clock import Clock
 from processes.clock import ManualClock, SystemClock
 from processes.engine import EmbeddedRunner, Engine
 from processes.store import store_env
-from projections.activity import ActivityFeed
 from projections.database import views_engine
-from projections.offer_log import OfferLog
-from projections.runner import ProjectionRunner
+from projections.runner import ProjectionRunner, every_projector
 
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -82,7 +80,7 @@ def build_app(settings: Settings | None = None, clock: Clock | None = None) -> B
 def build_views(settings: Settings, app: BookingApp) -> ProjectionRunner:
     """The read models of this application, in the database the settings choose."""
     engine = views_engine(settings.database_url, settings.data_dir)
-    return ProjectionRunner(app, engine, [OfferLog(), ActivityFeed()])
+    return ProjectionRunner(app, engine, every_projector())
 
 
 @dataclass

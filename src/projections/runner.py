@@ -28,6 +28,16 @@ class Projector(Protocol):
     def apply(self, conn: Connection, event: Any, position: int) -> None: ...
 
 
+def every_projector() -> list[Projector]:
+    """Every read model, in the order a rebuild runs them."""
+    from projections.activity import ActivityFeed
+    from projections.analytics import Analytics
+    from projections.dashboard import Dashboard
+    from projections.offer_log import OfferLog
+
+    return [Dashboard(), OfferLog(), ActivityFeed(), Analytics()]
+
+
 class ProjectionRunner:
     """Keeps projectors up to date with the notification log of one application."""
 

@@ -14,13 +14,15 @@ from sqlalchemy import Engine, select
 
 from booking_domain.application import BookingApp
 from processes.clock import ManualClock
-from projections.activity import ActivityFeed
 from projections.database import views_engine
-from projections.offer_log import OfferLog
-from projections.runner import ProjectionRunner
+from projections.runner import ProjectionRunner, every_projector
 from projections.tables import metadata
-from tests.property.test_timed import TimedMatchMachine, TimedSQLiteMachine
-from tests.support import stateful_settings
+from tests.property.test_timed import (
+    TimedMatchMachine,
+    TimedPostgresMachine,
+    TimedSQLiteMachine,
+)
+from tests.support import pg_schema, pg_url, stateful_settings
 
 
 def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
@@ -33,24 +35,28 @@ def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
 
 
 class ViewsMachine(TimedMatchMachine):
+    """Live views caught up in batches of 7 after every step; a rebuild reads it all at once."""
+
     def make_app(self, clock: ManualClock) -> BookingApp:
         app = super().make_app(clock)
-        self.views = ProjectionRunner(
-            app, views_engine("memory", None), [OfferLog(), ActivityFeed()], batch=7
-        )
+        self.views = ProjectionRunner(app, self.live_engine(), every_projector(), batch=7)
         return app
+
+    def live_engine(self) -> Engine:
+        return views_engine("memory", None)
+
+    def scratch_engine(self) -> Engine:
+        return views_engine("memory", None)
 
     @invariant()
     def rebuild_equals_live(self) -> None:
         self.views.catch_up()
-        fresh = ProjectionRunner(
-            self.app, views_engine("memory", None), [OfferLog(), ActivityFeed()]
-        )
+        fresh = ProjectionRunner(self.app, self.scratch_engine(), every_projector())
         fresh.catch_up()
         assert dump(fresh.engine) == dump(self.views.engine)
 
 
-ViewsMachine.TestCase.settings = stateful_settings(60, 25)
+ViewsMachine.TestCase.settings = stateful_settings(25, 25)
 TestRebuildEqualsLiveInMemory = ViewsMachine.TestCase
 
 
@@ -60,6 +66,36 @@ class SQLiteViewsMachine(ViewsMachine, TimedSQLiteMachine):
 
 SQLiteViewsMachine.TestCase.settings = stateful_settings(15, 20)
 TestRebuildEqualsLiveOnSQLite = pytest.mark.slow(SQLiteViewsMachine.TestCase)
+
+
+class PostgresViewsMachine(ViewsMachine, TimedPostgresMachine):
+    """Events and live views in one PostgreSQL schema, the rebuild in another."""
+
+    def live_engine(self) -> Engine:
+        return self._engine(pg_url(self._schema_name))
+
+    def scratch_engine(self) -> Engine:
+        if not hasattr(self, "_scratch"):
+            self._scratch_schema = pg_schema()
+            self._scratch = self._engine(pg_url(self._scratch_schema.__enter__()))
+        metadata.drop_all(self._scratch)
+        return self._scratch
+
+    def _engine(self, url: str) -> Engine:
+        engine = views_engine(url, None)
+        self.__dict__.setdefault("_engines", []).append(engine)
+        return engine
+
+    def close_app(self) -> None:
+        for engine in self.__dict__.get("_engines", []):
+            engine.dispose()
+        if hasattr(self, "_scratch_schema"):
+            self._scratch_schema.__exit__(None, None, None)
+        super().close_app()
+
+
+PostgresViewsMachine.TestCase.settings = stateful_settings(10, 20)
+TestRebuildEqualsLiveOnPostgres = pytest.mark.pg(pytest.mark.slow(PostgresViewsMachine.TestCase))
 
 
 @pytest.mark.pg
@@ -74,9 +110,7 @@ def test_rebuild_equals_live_on_postgres(clock: ManualClock) -> None:
     with pg_schema() as schema, pg_schema() as scratch:
         app = BookingApp(store_env(pg_url(schema), None), clock=clock)
         timers = Timers(app)
-        live = ProjectionRunner(
-            app, views_engine(pg_url(schema), None), [OfferLog(), ActivityFeed()], batch=5
-        )
+        live = ProjectionRunner(app, views_engine(pg_url(schema), None), every_projector(), batch=5)
         club = Club(app, clock)
         ins, waiting = club.players("A", "B"), club.players(*[f"W{i}" for i in range(5)])
         match = club.match(capacity=2, kickoff_in=timedelta(days=3))
@@ -91,9 +125,7 @@ def test_rebuild_equals_live_on_postgres(clock: ManualClock) -> None:
         live.catch_up()
         match.claim(waiting[3])
         live.catch_up()
-        rebuilt = ProjectionRunner(
-            app, views_engine(pg_url(scratch), None), [OfferLog(), ActivityFeed()]
-        )
+        rebuilt = ProjectionRunner(app, views_engine(pg_url(scratch), None), every_projector())
         rebuilt.catch_up()
         assert dump(rebuilt.engine) == dump(live.engine)
         assert len(dump(live.engine)["view_offer_log"]) == 5  # three, then the last two

@@ -30,7 +30,7 @@ class SQLiteMatchMachine(MatchMachine):
 class PostgresMatchMachine(MatchMachine):
     def make_app(self, clock: ManualClock) -> BookingApp:
         self._schema = pg_schema()
-        name = self._schema.__enter__()
+        name = self._schema_name = self._schema.__enter__()
         return SnapshottingApp(store_env(pg_url(name), None), clock=clock)
 
     def close_app(self) -> None:
