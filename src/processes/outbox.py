@@ -30,6 +30,25 @@ class InboxMessage:
     at: datetime
 
 
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One line of the notification ledger: a notice and what became of it."""
+
+    notice_id: str
+    position: int
+    match_id: UUID | None
+    player_id: UUID
+    kind: str
+    batch_key: str
+    queued_at: datetime
+    outcome: str  # pending, sent, suppressed or failed
+    sent_at: datetime | None
+    ended_at: datetime | None
+    channel: str | None
+    detail: str | None
+    attempts: int
+
+
 class Outbox:
     """Notices waiting to go out, and what became of each."""
 
@@ -107,14 +126,44 @@ class Outbox:
             ).rows()
         return [r["id"] for r in rows]
 
-    def rows(self, *, match_id: UUID | None = None) -> list[dict[str, Any]]:
-        """The ledger: every notice with its outcome, oldest first."""
-        where, params = ("WHERE match_id = %s", [match_id.hex]) if match_id else ("", [])
+    def rows(
+        self, *, match_id: UUID | None = None, player_id: UUID | None = None
+    ) -> list[dict[str, Any]]:
+        """Every notice (of a match, of a player) with its outcome, oldest first."""
+        clauses = [("match_id = %s", match_id), ("player_id = %s", player_id)]
+        chosen = [(sql, value.hex) for sql, value in clauses if value is not None]
+        where = " AND ".join(sql for sql, _ in chosen)
         with self.side.reading() as tx:
             return tx.execute(
-                f"SELECT * FROM {self.table} {where} ORDER BY position, player_id, kind",  # noqa: S608
-                params,
+                f"SELECT * FROM {self.table} {'WHERE ' + where if where else ''}"  # noqa: S608
+                " ORDER BY position, player_id, kind",
+                [value for _, value in chosen],
             ).rows()
+
+    def ledger(
+        self, *, match_id: UUID | None = None, player_id: UUID | None = None
+    ) -> list[LedgerEntry]:
+        """The notification ledger (domain.md "Notifications"): who was told what, and how
+        it went. The outbox is its record: a notice's row is written with the position
+        of the process manager that decided it, and its outcome with its delivery."""
+        return [
+            LedgerEntry(
+                notice_id=row["id"],
+                position=int(row["position"]),
+                match_id=UUID(row["match_id"]) if row["match_id"] else None,
+                player_id=UUID(row["player_id"]),
+                kind=row["kind"],
+                batch_key=row["batch_key"],
+                queued_at=from_us(int(row["created_us"])),
+                outcome=row["status"],
+                sent_at=from_us(int(row["done_us"])) if row["status"] == SENT else None,
+                ended_at=from_us(int(row["done_us"])) if row["status"] != PENDING else None,
+                channel=row["channel"],
+                detail=row["detail"],
+                attempts=int(row["attempts"]),
+            )
+            for row in self.rows(match_id=match_id, player_id=player_id)
+        ]
 
     def counts(self) -> dict[str, int]:
         with self.side.reading() as tx:

@@ -25,24 +25,40 @@ def figures(app: BookingApp) -> dict[UUID, dict[str, Any]]:
         return {row["match_id"]: row for row in match_analytics(conn)}
 
 
-def test_flow_a_time_to_full_and_fill_rate(app: BookingApp, clock: ManualClock) -> None:
+def test_flow_a_time_to_full_and_fill_rate(
+    app: BookingApp, clock: ManualClock, engine: Timers
+) -> None:
+    """Seed 004 §17 A: booking opens tiered; Tier A fills 8 at A's window, Tier B the
+    last 2 a day later; full 25 h after booking opened; Kim's wait never converts."""
     club = Club(app, clock)
-    ins = club.players(*[f"In{i}" for i in range(10)])
-    ana, ben = club.players("Ana", "Ben")
-    match = club.match(capacity=10)
+    tier_a = [club.player(f"A{i}", tier="A") for i in range(8)]
+    ivy, jon, kim = (club.player(n, tier="B") for n in ("Ivy", "Jon", "Kim"))
     opened = clock.now()
-    for p in ins:
-        clock.advance(timedelta(minutes=3))
+    windows = {"a_open_at": opened + H, "b_open_at": opened + 25 * H, "c_open_at": opened + 49 * H}
+    match = club.match(
+        capacity=10, kickoff_in=4 * 24 * H, invite_mode="tiered", tier_windows=windows
+    )
+    engine.advance(to=opened + H)
+    for p in tier_a:
         match.say(p, "IN")
-    full = clock.now()
-    match.say(ana, "WAITLIST")
-    match.say(ben, "WAITLIST")
+    engine.advance(to=opened + 25 * H)
+    match.say(ivy, "IN")
+    engine.advance(by=10 * M)
+    match.say(jon, "IN")
+    match.say(kim, "WAITLIST")
+    for step in (app.lock_pool, app.balance_teams, app.complete_match):
+        step(match.match_id)
     row = figures(app)[match.match_id]
-    assert (row["booked"], row["capacity"], row["fill_rate"]) == (10, 10, 1.0)
-    assert (row["booking_opened_at"], row["full_at"]) == (opened, full)
-    assert row["time_to_full_seconds"] == 30 * 60
+    assert (row["booked"], row["capacity"], row["fill_rate"], row["state"]) == (
+        10,
+        10,
+        1.0,
+        "Completed",
+    )
+    assert (row["booking_opened_at"], row["full_at"]) == (opened, opened + 25 * H + 10 * M)
+    assert row["time_to_full_seconds"] == (25 * H + 10 * M).total_seconds()
     assert (row["waitlist_joined"], row["waitlist_converted"], row["waitlist_conversion"]) == (
-        2,
+        1,
         0,
         0.0,
     )

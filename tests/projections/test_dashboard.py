@@ -39,36 +39,53 @@ def by_name(board: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {p["name"]: p for p in board["players"]}
 
 
-def test_flow_a_fills_then_queues(app: BookingApp, clock: ManualClock, engine: Timers) -> None:
-    """Flow A: ten go IN, two more join the waitlist as #1 and #2; a stranger is PENDING."""
+def test_flow_a_tiered_fill(app: BookingApp, clock: ManualClock, engine: Timers) -> None:
+    """Seed 004 §17 A: cap 10, tier windows; eight of Tier A book when A opens, two of
+    Tier B when B opens (10/10); the third of B queues; Lock → Balance → Complete."""
     club = Club(app, clock)
-    ins = club.players(*[f"In{i}" for i in range(10)])
-    ana, ben, _cal = club.players("Ana", "Ben", "Cal")
-    ringer = club.player("Rory", ringer=True)
-    match = club.match(capacity=10, kickoff_in=3 * 24 * H)
-    for p in ins:
+    tier_a = [club.player(f"A{i}", tier="A") for i in range(8)]
+    ivy, jon, kim = (club.player(n, tier="B") for n in ("Ivy", "Jon", "Kim"))
+    cal = club.player("Cal")
+    club.player("Rory", ringer=True)
+    start = clock.now()
+    windows = {"a_open_at": start + H, "b_open_at": start + 25 * H, "c_open_at": start + 49 * H}
+    match = club.match(
+        capacity=10, kickoff_in=4 * 24 * H, invite_mode="tiered", tier_windows=windows
+    )
+    board = dashboard(app, match.match_id)
+    assert (board["invite_mode"], board["tier_windows"]) == ("tiered", windows)
+    assert (board["booked"], board["spots_left"], board["booking_enabled"]) == (0, 10, True)
+
+    engine.advance(to=start + H)
+    for p in tier_a:
         match.say(p, "IN")
-    match.say(ana, "WAITLIST")
-    match.say(ben, "WAITLIST")
+    engine.advance(to=start + 25 * H)
+    match.say(ivy, "IN")
+    match.say(jon, "IN")
+    match.say(kim, "WAITLIST")
     board = dashboard(app, match.match_id)
     assert (board["booked"], board["capacity"], board["waitlist"], board["spots_left"]) == (
         10,
         10,
-        2,
+        1,
         0,
     )
-    assert board["state"] == "Draft" and board["booking_enabled"]
-    assert board["invite_mode"] == "all" and board["tier_windows"] is None
     people = by_name(board)
-    assert [(people[n]["status"], people[n]["waitlist_position"]) for n in ("Ana", "Ben")] == [
-        ("WAITLIST", 1),
-        ("WAITLIST", 2),
+    assert [(people[n]["status"], people[n]["tier"]) for n in ("A0", "Ivy", "Kim", "Cal")] == [
+        ("IN", "A"),
+        ("IN", "B"),
+        ("WAITLIST", "B"),
+        ("PENDING", "C"),
     ]
-    assert people["Cal"]["status"] == "PENDING"
+    assert people["Kim"]["waitlist_position"] == 1
     assert "Rory" not in people  # ringers are not chased for an answer
-    assert [p["status"] for p in board["players"]] == ["IN"] * 10 + ["WAITLIST"] * 2 + ["PENDING"]
-    assert people["In0"]["source"] == "web" and people["In0"]["tier"] == "C"
-    assert ringer.player_id not in {p["player_id"] for p in board["players"]}
+    assert [p["status"] for p in board["players"]] == ["IN"] * 10 + ["WAITLIST", "PENDING"]
+    assert people["Ivy"]["source"] == "web" and people["Ivy"]["since"] == start + 25 * H
+
+    for step in (app.lock_pool, app.balance_teams, app.complete_match):
+        step(match.match_id)
+    assert dashboard(app, match.match_id)["state"] == "Completed"
+    assert cal.player_id in {p["player_id"] for p in board["players"]}
 
 
 def test_flow_b_dropout_offers_and_claim(
