@@ -113,6 +113,10 @@ def build_system(settings: Settings | None = None, clock: Clock | None = None) -
         app.after_write.append(settle_after_each_write(engine))
     elif settings.runs_embedded:
         runner = system.runner = EmbeddedRunner(engine).start()
+        views = engine.views
+        assert isinstance(views, ProjectionRunner)
+        # Read your own writes: the read models include a command's events when it returns.
+        app.after_write.append(lambda position: views.wait_for(position, timeout=5.0))
         app.after_write.append(lambda _position: runner.poke())
     return system
 

@@ -10,6 +10,7 @@ position row is locked; on SQLite a transaction is the one writer).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -54,6 +55,35 @@ class ProjectionRunner:
         self.projectors = list(projectors)
         self.batch = batch
         metadata.create_all(engine)
+
+    def positions(self) -> dict[str, int]:
+        """How far each projector has read the notification log."""
+        with self.engine.connect() as conn:
+            found = dict(conn.execute(select(tracking.c.name, tracking.c.position)).tuples().all())
+        return {p.name: int(found.get(p.name, 0)) for p in self.projectors}
+
+    def current_to(self) -> int:
+        """The position every read model has reached (a read reflects at least this)."""
+        return min(self.positions().values(), default=0)
+
+    def wait_for(self, position: int, *, timeout: float = 2.0, help_out: bool = True) -> bool:
+        """Block until every read model has reached ``position`` (a command's
+        ``Done.position``), at most ``timeout`` seconds; False if it did not.
+
+        ``help_out`` catches up in this process while waiting (safe beside other
+        runners: a projector's batch is claimed by one of them at a time).
+        """
+        deadline = time.monotonic() + timeout
+        pause = 0.005
+        while True:
+            if help_out:
+                self.catch_up(stop=position)
+            if self.current_to() >= position:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, 0.1)
 
     def position(self, projector: Projector) -> int:
         with self.engine.connect() as conn:

@@ -13,7 +13,9 @@ from booking.bootstrap import Settings, build_system
 from booking_domain.application import BookingApp
 from processes.clock import ManualClock
 from processes.engine import EmbeddedRunner, Engine
-from tests.support import START, Club
+from projections.database import views_engine
+from projections.runner import ProjectionRunner, every_projector
+from tests.support import START, Club, phone
 
 M = timedelta(minutes=1)
 
@@ -147,3 +149,49 @@ def test_embedded_read_models_are_current_when_a_command_returns(tmp_path: Path)
         assert offer["player_id"] == waiting[0].player_id and offer["outcome"] == "open"
     finally:
         system.close()
+
+
+def test_embedded_default_reads_its_own_writes(tmp_path: Path) -> None:
+    """No test clock, no Redis: each command returns with every read model at its position."""
+    from projections.match_views import match_dashboard
+
+    system = build_system(Settings(data_dir=tmp_path))
+    try:
+        app = system.app
+        views = system.engine.views
+        assert isinstance(views, ProjectionRunner)
+        ana = app.register_player(name="Ana", phone=phone(1)).value
+        mid = app.schedule_match(
+            title="Friday",
+            kickoff_at=app.clock.now() + timedelta(days=2),
+            location="Park",
+            capacity=1,
+        ).value
+        token = app.enable_booking(mid).value
+        done = app.respond(match_id=mid, token=token, phone=phone(1), action="IN")
+        assert done.position is not None and views.current_to() >= done.position
+        with views.engine.connect() as conn:
+            board = match_dashboard(conn, mid)
+        assert board is not None and board["booked"] == 1
+        assert {p["player_id"]: p["status"] for p in board["players"]} == {ana: "IN"}
+    finally:
+        system.close()
+
+
+def test_a_read_waits_for_a_position_but_not_for_ever(app: BookingApp, clock: ManualClock) -> None:
+    """Production reads pass the position of the caller's last write; they wait,
+    bounded, for a worker to get there, and say so if it did not."""
+    views = ProjectionRunner(app, views_engine("memory", None), every_projector())
+    club = Club(app, clock)
+    (ana,) = club.players("Ana")
+    match = club.match(capacity=2)
+    done = match.say(ana, "IN")
+    assert done.position is not None
+    started = time.monotonic()
+    assert not views.wait_for(done.position, timeout=0.2, help_out=False)
+    assert time.monotonic() - started < 2
+    worker = threading.Timer(0.1, views.catch_up)
+    worker.start()
+    assert views.wait_for(done.position, timeout=5.0, help_out=False)
+    worker.join()
+    assert views.current_to() >= done.position
