@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
+from uuid import UUID
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -19,6 +21,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "worker", help="run timers, process managers and notice delivery (needs REDIS_URL)"
     )
     worker.add_argument("--threads", type=int, default=4, help="delivery threads (default 4)")
+    events = commands.add_parser("events", help="a match's event streams, in order")
+    events.add_argument("match_id", type=UUID)
+    events.add_argument("--json", action="store_true", help="JSON lines instead of text")
+    export = commands.add_parser("export", help="every event of the store as JSON lines")
+    export.add_argument("--output", type=Path, help="write here instead of standard output")
+    projections = commands.add_parser("projections", help="the read models")
+    projections.add_subparsers(dest="action", required=True).add_parser(
+        "rebuild", help="replace every read model with a replay of the events"
+    )
+    commands.add_parser(
+        "audit", help="rebuild every read model into scratch and compare (exit 1 if different)"
+    )
+    as_of = commands.add_parser("as-of", help="a match's dashboard as it stood at a moment")
+    as_of.add_argument("match_id", type=UUID)
+    as_of.add_argument("time", type=_moment, help="ISO 8601, e.g. 2026-11-24T19:03:00+00:00")
     args = parser.parse_args(argv)
     if args.command == "demo":
         from booking.demo import run_demo
@@ -26,7 +43,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_demo(sys.stdout, args.data_dir)
     elif args.command == "worker":
         return run_worker(args.threads)
+    else:
+        return run_audit_command(args)
     return 0
+
+
+def _moment(text: str) -> datetime:
+    at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if at.tzinfo is None:
+        raise argparse.ArgumentTypeError("give the time with its offset, e.g. +00:00")
+    return at
+
+
+def run_audit_command(args: argparse.Namespace) -> int:
+    """The auditor's commands (``booking/audit_cli.py``) on the store the settings choose."""
+    from booking import audit_cli
+    from booking.bootstrap import Settings, build_app
+
+    settings = Settings.from_env()
+    if args.command == "projections":
+        return audit_cli.rebuild(settings, sys.stderr)
+    if args.command == "audit":
+        return audit_cli.run_audit(settings, sys.stdout, sys.stderr)
+    app = build_app(settings)
+    try:
+        if args.command == "events":
+            return audit_cli.print_events(app, args.match_id, sys.stdout, as_json=args.json)
+        if args.command == "as-of":
+            return audit_cli.as_of(app, args.match_id, args.time, sys.stdout)
+        if args.output:
+            with args.output.open("w", encoding="utf-8") as out:
+                count = audit_cli.export(app, out)
+        else:
+            count = audit_cli.export(app, sys.stdout)
+        print(f"{count} events exported.", file=sys.stderr)
+        return 0
+    finally:
+        app.close()
 
 
 def run_worker(threads: int) -> int:

@@ -26,7 +26,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from uuid import UUID
 
 import psycopg
-from eventsourcing.persistence import ApplicationRecorder, IntegrityError, StoredEvent
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    IntegrityError,
+    Notification,
+    StoredEvent,
+)
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
@@ -80,6 +85,14 @@ class CheckedPOPORecorder(POPOApplicationRecorder):
                 self.side.replace_timers(tx, kwargs.get(TIMERS) or {})
                 return super()._insert_events(stored_events, **kwargs)
 
+    def stream_notifications(self, originator_ids: Sequence[UUID]) -> list[Notification]:
+        """Every event of these streams with its position, in log order."""
+        with self._database_lock:
+            indexes = sorted(
+                i for oid in originator_ids for i in self._stored_events_index[str(oid)].values()
+            )
+            return [_notification(i + 1, self._stored_events[i]) for i in indexes]
+
 
 class CheckedPOPOFactory(POPOFactory):
     """The in-memory store (its factory takes no recorder topic)."""
@@ -96,6 +109,10 @@ class CheckedSQLiteRecorder(SQLiteApplicationRecorder):
     """
 
     checks_read_versions = True
+
+    def stream_notifications(self, originator_ids: Sequence[UUID]) -> list[Notification]:
+        """Every event of these streams with its position, in log order."""
+        return _sqlite_stream_notifications(self, originator_ids)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -129,6 +146,28 @@ class CheckedSQLiteRecorder(SQLiteApplicationRecorder):
         return ids
 
 
+def _sqlite_stream_notifications(
+    recorder: SQLiteApplicationRecorder, originator_ids: Sequence[UUID]
+) -> list[Notification]:
+    marks = ",".join("?" * len(originator_ids))
+    with recorder.datastore.transaction(commit=False) as c:
+        c.execute(
+            f"SELECT rowid, * FROM {recorder.events_table_name}"  # noqa: S608
+            f" WHERE originator_id IN ({marks}) ORDER BY rowid",
+            [oid.hex for oid in originator_ids],
+        )
+        return [
+            Notification(
+                id=row["rowid"],
+                originator_id=recorder.convert_originator_id(row["originator_id"]),
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=row["state"],
+            )
+            for row in c.fetchall()
+        ]
+
+
 class CheckedPostgresRecorder(PostgresApplicationRecorder):
     """PostgreSQL, with the read-versions check.
 
@@ -138,6 +177,10 @@ class CheckedPostgresRecorder(PostgresApplicationRecorder):
     """
 
     checks_read_versions = True
+
+    def stream_notifications(self, originator_ids: Sequence[UUID]) -> list[Notification]:
+        """Every event of these streams with its position, in log order."""
+        return _postgres_stream_notifications(self, originator_ids)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -203,6 +246,39 @@ class CheckedPostgresRecorder(PostgresApplicationRecorder):
             # rather than as the conflict it is. A lost race still undoes these.
             self.side.replace_timers(Tx(curs, "postgres"), timers)
         super()._insert_stored_events(curs, stored_events, **kwargs)
+
+
+def _postgres_stream_notifications(
+    recorder: PostgresApplicationRecorder, originator_ids: Sequence[UUID]
+) -> list[Notification]:
+    statement = SQL(
+        "SELECT * FROM {schema}.{table} WHERE originator_id = ANY(%s) ORDER BY notification_id"
+    ).format(
+        schema=Identifier(recorder.datastore.schema),
+        table=Identifier(recorder.events_table_name),
+    )
+    with recorder.datastore.get_connection() as conn, conn.cursor() as curs:
+        curs.execute(statement, [list(originator_ids)])
+        return [
+            Notification(
+                id=row["notification_id"],
+                originator_id=row["originator_id"],
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=bytes(row["state"]),
+            )
+            for row in curs.fetchall()
+        ]
+
+
+def _notification(position: int, stored: StoredEvent) -> Notification:
+    return Notification(
+        id=position,
+        originator_id=stored.originator_id,
+        originator_version=stored.originator_version,
+        topic=stored.topic,
+        state=stored.state,
+    )
 
 
 def _topic(cls: type) -> str:

@@ -74,6 +74,7 @@ class ActivityFeed:
     """Projects every event into ``view_activity``."""
 
     name = "activity"
+    tables = (activity, activity_directory)
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
         narrator = StoredNarrator(conn)

@@ -52,6 +52,7 @@ class Analytics:
     """Projects events into ``view_match_stats``."""
 
     name = "analytics"
+    tables = (match_stats,)
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
         kind = type(event).__name__

@@ -24,6 +24,7 @@ class Dashboard:
     """Projects Match, Waitlist and Player events into the dashboard's tables."""
 
     name = "dashboard"
+    tables = (matches, roster, queue, players)
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
         kind = type(event).__name__

@@ -34,6 +34,7 @@ class OfferLog:
     """Projects waitlist events into ``view_offer_log``."""
 
     name = "offer_log"
+    tables = (offer_log, waitlists)
 
     def apply(self, conn: Connection, event: Any, position: int) -> None:
         kind = type(event).__name__

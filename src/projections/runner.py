@@ -11,11 +11,11 @@ position row is locked; on SQLite a transaction is the one writer).
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from eventsourcing.application import Application
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from projections.tables import metadata, tracking
@@ -25,6 +25,8 @@ class Projector(Protocol):
     """One read model: its name, and what each event does to its rows."""
 
     name: str
+    #: The tables it alone writes (a rebuild empties them).
+    tables: tuple[Table, ...]
 
     def apply(self, conn: Connection, event: Any, position: int) -> None: ...
 
@@ -119,14 +121,50 @@ class ProjectionRunner:
                 total += handled
         return total
 
-    def _lock(self, conn: Connection, projector: Projector) -> int | None:
+    def rebuild(
+        self,
+        *,
+        stop: int | None = None,
+        progress: Callable[[int], object] | None = None,
+        page: int = 2000,
+    ) -> int:
+        """Replace every read model of this runner with a replay of the log (up to
+        ``stop``); the position reached.
+
+        One transaction: on PostgreSQL readers see the old rows until it commits,
+        and other runners skip these projectors meanwhile; a crash leaves the old
+        read models as they were.
+        """
+        position = 0
+        with self.engine.begin() as conn:
+            for projector in self.projectors:
+                self._lock(conn, projector, wait=True)
+                for table in projector.tables:
+                    conn.execute(delete(table))
+            while found := self.app.recorder.select_notifications(
+                start=position + 1, limit=page, stop=stop
+            ):
+                for notification in found:
+                    event = self.app.mapper.to_domain_event(notification)
+                    for projector in self.projectors:
+                        projector.apply(conn, event, notification.id)
+                position = found[-1].id
+                if progress is not None:
+                    progress(len(found))
+            names = [p.name for p in self.projectors]
+            conn.execute(
+                update(tracking).where(tracking.c.name.in_(names)).values(position=position)
+            )
+        return position
+
+    def _lock(self, conn: Connection, projector: Projector, *, wait: bool = False) -> int | None:
         values = {"name": projector.name, "position": 0}
         if conn.dialect.name == "postgresql":
             conn.execute(postgresql.insert(tracking).values(values).on_conflict_do_nothing())
             query = (
                 select(tracking.c.position)
                 .where(tracking.c.name == projector.name)
-                .with_for_update(skip_locked=True)
+                .with_for_update(skip_locked=not wait)
             )
         else:
             conn.execute(sqlite.insert(tracking).values(values).on_conflict_do_nothing())
