@@ -29,7 +29,7 @@ def _python_blocks(path: Path) -> list[str]:
 def test_the_python_examples_in_the_docs_run(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     blocks = _python_blocks(ROOT / "README.md") + _python_blocks(ROOT / "docs" / "operations.md")
-    assert len(blocks) == 2
+    assert len(blocks) == 3
     for block in blocks:
         exec(compile(block, "docs", "exec"), {})  # noqa: S102
     assert (tmp_path / "var" / "events.sqlite3").exists()
