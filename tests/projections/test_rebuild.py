@@ -6,9 +6,12 @@ the rebuild reads the whole log into an empty database at once.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from hypothesis.stateful import invariant
 from sqlalchemy import Engine, select
 
@@ -132,3 +135,64 @@ def test_rebuild_equals_live_on_postgres(clock: ManualClock) -> None:
         live.engine.dispose()
         rebuilt.engine.dispose()
         app.close()
+
+
+@pytest.fixture(scope="module")
+def flow_b_store() -> BookingApp:
+    """Seed 004's flow B with a capacity cut and an expiry, in memory (shared, read-only)."""
+    from datetime import timedelta
+
+    from processes.engine import Engine as Timers
+    from processes.store import store_env
+    from tests.support import START, Club
+
+    clock = ManualClock(START)
+    app = BookingApp(store_env("memory", None), clock=clock)
+    club = Club(app, clock)
+    ins, waiting = club.players("A", "B", "C"), club.players(*[f"W{i}" for i in range(4)])
+    match = club.match(capacity=3, kickoff_in=timedelta(hours=20))
+    for p in ins:
+        match.say(p, "IN")
+    for p in waiting:
+        match.say(p, "WAITLIST")
+    match.say(ins[0], "OUT")
+    Timers(app).advance(by=timedelta(hours=2))  # grace ends, offers expire, the cascade
+    app.change_capacity(match.match_id, 1)
+    offered = [p for p in waiting if p.player_id in match.offered()]
+    if offered:
+        match.claim(offered[-1])
+    app.change_capacity(match.match_id, 4)
+    assert (app.recorder.max_notification_id() or 0) > 50
+    return app
+
+
+@given(kill_after=st.integers(1, 200), batch=st.sampled_from([1, 4, 50]))
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_every_projector_killed_mid_batch_resumes_without_gaps_or_doubles(
+    flow_b_store: BookingApp, kill_after: int, batch: int
+) -> None:
+    app = flow_b_store
+    views = ProjectionRunner(app, views_engine("memory", None), every_projector(), batch=batch)
+    applied = 0
+    for projector in views.projectors:
+        original = projector.apply
+
+        def dies(conn: Any, event: Any, position: int, original: Any = original) -> None:
+            nonlocal applied
+            original(conn, event, position)
+            applied += 1
+            if applied == kill_after:
+                raise KeyboardInterrupt  # the process is killed here, mid-batch
+
+        projector.apply = dies  # type: ignore[method-assign]
+    with contextlib.suppress(KeyboardInterrupt):
+        views.catch_up()
+    for projector in views.projectors:
+        del projector.apply  # back to the class's own
+    views.catch_up()  # the restart
+    fresh = ProjectionRunner(app, views_engine("memory", None), every_projector())
+    fresh.catch_up()
+    assert dump(views.engine) == dump(fresh.engine)
+    assert views.positions() == fresh.positions()
