@@ -9,6 +9,7 @@ application's own process (the embedded default).
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable, Mapping
@@ -25,6 +26,7 @@ from projections.database import views_engine
 from projections.runner import ProjectionRunner, every_projector
 
 _TRUE = {"1", "true", "yes", "on"}
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -115,10 +117,27 @@ def build_system(settings: Settings | None = None, clock: Clock | None = None) -
         runner = system.runner = EmbeddedRunner(engine).start()
         views = engine.views
         assert isinstance(views, ProjectionRunner)
-        # Read your own writes: the read models include a command's events when it returns.
-        app.after_write.append(lambda position: views.wait_for(position, timeout=5.0))
+        app.after_write.append(views_current_after_each_write(views))
         app.after_write.append(lambda _position: runner.poke())
     return system
+
+
+def views_current_after_each_write(views: ProjectionRunner) -> Callable[[int], None]:
+    """Read your own writes: a command returns once the read models include its events.
+
+    The events are committed by then; if the read models cannot keep up (a busy
+    or failing views database) the command still succeeds, and the runner
+    thread catches them up later.
+    """
+
+    def wait(position: int) -> None:
+        try:
+            if not views.wait_for(position, timeout=5.0):
+                _log.warning("read models behind position %s after 5 s", position)
+        except Exception:
+            _log.exception("read models could not catch up to position %s", position)
+
+    return wait
 
 
 def settle_after_each_write(engine: Engine) -> Callable[[int], None]:

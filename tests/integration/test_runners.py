@@ -195,3 +195,24 @@ def test_a_read_waits_for_a_position_but_not_for_ever(app: BookingApp, clock: Ma
     assert views.wait_for(done.position, timeout=5.0, help_out=False)
     worker.join()
     assert views.current_to() >= done.position
+
+
+def test_a_failing_views_database_never_fails_a_committed_command(
+    app: BookingApp, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    from booking.bootstrap import views_current_after_each_write
+
+    views = ProjectionRunner(app, views_engine("memory", None), every_projector())
+    views.engine.dispose()
+
+    def broken(*_args: object, **_kwargs: object) -> int:
+        raise OSError("disk full")
+
+    views.catch_up = broken  # type: ignore[method-assign]
+    app.after_write.append(views_current_after_each_write(views))
+    club = Club(app, clock)
+    (ana,) = club.players("Ana")
+    match = club.match(capacity=2)
+    done = match.say(ana, "IN")
+    assert done.position is not None and match.status(ana) == "IN"
+    assert "could not catch up" in caplog.text
