@@ -17,7 +17,7 @@ from uuid import UUID
 from sqlalchemy import Connection, insert, select, update
 
 from projections.narrative import _GROUPED, Narrator, event_kind
-from projections.tables import activity, activity_directory
+from projections.tables import activity, activity_directory, utc
 
 _SYSTEM_ACTORS = ("", "system", "player", "self")
 
@@ -163,3 +163,20 @@ def _iso(at: datetime | None) -> str | None:
 def _actor(event: Any) -> str | None:
     actor = getattr(event, "actor", None)
     return None if actor in _SYSTEM_ACTORS else actor
+
+
+def activity_of(conn: Connection, match_id: UUID, *, limit: int = 200) -> list[dict[str, Any]]:
+    """A match's feed, newest first (api.md ``GET /api/admin/matches/<id>/activity``)."""
+    rows = conn.execute(
+        select(
+            activity.c.at,
+            activity.c.kind,
+            activity.c.text,
+            activity.c.player_id,
+            activity.c.actor,
+        )
+        .where(activity.c.match_id == match_id)
+        .order_by(activity.c.position.desc())
+        .limit(limit)
+    ).mappings()
+    return [utc(row) for row in rows]

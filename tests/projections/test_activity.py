@@ -9,7 +9,7 @@ from sqlalchemy import select
 from booking_domain.application import BookingApp
 from processes.clock import ManualClock
 from processes.engine import Engine as Timers
-from projections.activity import ActivityFeed
+from projections.activity import ActivityFeed, activity_of
 from projections.database import views_engine
 from projections.runner import ProjectionRunner
 from projections.tables import activity
@@ -50,3 +50,9 @@ def test_flow_b_reads_as_a_story(app: BookingApp, clock: ManualClock, engine: Ti
     assert "Spot filled — Ana and Cal keep their places in the queue." in lines
     # However the log is cut into batches, the feed reads the same.
     assert feed(app, match.match_id, batch=1) == lines
+    views = ProjectionRunner(app, views_engine("memory", None), [ActivityFeed()])
+    views.catch_up()
+    with views.engine.connect() as conn:
+        newest_first = activity_of(conn, match.match_id)
+    assert [r["text"] for r in newest_first] == lines[::-1]
+    assert newest_first[0]["at"] == clock.now() and newest_first[0]["at"].tzinfo is not None
