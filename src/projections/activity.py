@@ -23,11 +23,16 @@ _SYSTEM_ACTORS = ("", "system", "player", "self")
 
 
 class StoredNarrator(Narrator):
-    """A narrator whose memory is the directory table (read and written in ``conn``)."""
+    """A narrator whose memory is the directory table (read and written in ``conn``).
+
+    It lives for one transaction and remembers what it read and wrote there
+    (misses too), so a batch asks the database about each key once.
+    """
 
     def __init__(self, conn: Connection) -> None:
         super().__init__()
         self.conn = conn
+        self._known: dict[str, str | None] = {}
 
     def learn(self, event: Any) -> None:
         before = (dict(self.names), dict(self.timezones), dict(self.match_of_waitlist))
@@ -58,9 +63,11 @@ class StoredNarrator(Narrator):
         return super().match_id(event)
 
     def _get(self, key: str) -> str | None:
-        return self.conn.execute(
-            select(activity_directory.c.value).where(activity_directory.c.key == key)
-        ).scalar()
+        if key not in self._known:
+            self._known[key] = self.conn.execute(
+                select(activity_directory.c.value).where(activity_directory.c.key == key)
+            ).scalar()
+        return self._known[key]
 
     def _put(self, key: str, value: str) -> None:
         table = activity_directory
@@ -68,6 +75,7 @@ class StoredNarrator(Narrator):
             self.conn.execute(insert(table).values(key=key, value=value))
         else:
             self.conn.execute(update(table).where(table.c.key == key).values(value=value))
+        self._known[key] = value
 
 
 class ActivityFeed:
@@ -76,8 +84,12 @@ class ActivityFeed:
     name = "activity"
     tables = (activity, activity_directory)
 
+    def __init__(self) -> None:
+        self._transaction: Any = None
+        self._narrator: StoredNarrator | None = None
+
     def apply(self, conn: Connection, event: Any, position: int) -> None:
-        narrator = StoredNarrator(conn)
+        narrator = self._narrator_for(conn)
         narrator.learn(event)
         kind = event_kind(event)
         if kind in _GROUPED:
@@ -97,6 +109,13 @@ class ActivityFeed:
                 actor=_actor(event),
             )
         )
+
+    def _narrator_for(self, conn: Connection) -> StoredNarrator:
+        """One narrator per transaction: its memory is only good until it ends."""
+        transaction = conn.get_transaction()
+        if self._narrator is None or transaction is None or transaction is not self._transaction:
+            self._transaction, self._narrator = transaction, StoredNarrator(conn)
+        return self._narrator
 
     def _grouped(self, conn: Connection, narrator: Narrator, event: Any, position: int) -> None:
         key = {

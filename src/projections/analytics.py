@@ -40,6 +40,10 @@ _WAITLIST_EVENTS = frozenset(
     {"JoinedWaitlist", "OfferIssued", "OfferClaimed", "ClaimedWithoutOffer"}
     | {"OfferExpired", "OfferSuperseded", "OfferDeclined"}
 )
+_MILESTONES = frozenset(
+    {"BookingEnabled", "CapacityChanged", "PoolLocked"}
+    | {"TeamsBalanced", "MatchCompleted", "MatchCancelled"}
+)
 _STATES = {
     "PoolLocked": "PoolLocked",
     "TeamsBalanced": "TeamsBalanced",
@@ -69,6 +73,8 @@ class Analytics:
                     }
                 )
             )
+            return
+        if kind not in _COUNTS and kind not in _MILESTONES:
             return
         where = self._row(event, kind)
         row = conn.execute(select(match_stats).where(where)).mappings().first()

@@ -32,15 +32,6 @@ class Dashboard:
         if handler is None:
             return
         handler(conn, event)
-        if kind not in _PLAYER_EVENTS:
-            self._touch(conn, event)
-
-    @staticmethod
-    def _touch(conn: Connection, event: Any) -> None:
-        match_id = _match_id(conn, event)
-        conn.execute(
-            update(matches).where(matches.c.match_id == match_id).values(updated_at=event.timestamp)
-        )
 
 
 # ------------------------------------------------------------------ match
@@ -63,7 +54,6 @@ def _scheduled(conn: Connection, e: Any) -> None:
             state="Draft",
             booking_enabled=False,
             invite_mode="all",
-            updated_at=e.timestamp,
         )
     )
 
@@ -171,9 +161,18 @@ def _finalised(conn: Connection, e: Any) -> None:
 def _match_id(conn: Connection, e: Any) -> UUID:
     if type(e).__name__ not in _WAITLIST_EVENTS:
         return e.originator_id  # type: ignore[no-any-return]
-    return conn.execute(  # type: ignore[no-any-return]
-        select(matches.c.match_id).where(matches.c.waitlist_id == e.originator_id)
-    ).scalar_one()
+    # A waitlist's match never changes, so what any transaction read stays true.
+    if (known := _MATCH_OF_WAITLIST.get(e.originator_id)) is None:
+        known = conn.execute(
+            select(matches.c.match_id).where(matches.c.waitlist_id == e.originator_id)
+        ).scalar_one()
+        if len(_MATCH_OF_WAITLIST) > 100_000:
+            _MATCH_OF_WAITLIST.clear()
+        _MATCH_OF_WAITLIST[e.originator_id] = known
+    return known  # type: ignore[no-any-return]
+
+
+_MATCH_OF_WAITLIST: dict[UUID, UUID] = {}
 
 
 def _waiting(conn: Connection, e: Any) -> Any:
@@ -280,9 +279,6 @@ _WAITLIST_EVENTS = frozenset(
         "OfferSuperseded",
         "OfferDeclined",
     }
-)
-_PLAYER_EVENTS = frozenset(
-    {"PlayerRegistered", "PlayerRenamed", "TierChanged", "RingerStatusChanged", "MuteChanged"}
 )
 
 # Event class names are unique across Match, Waitlist and Player (the catalogue

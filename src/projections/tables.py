@@ -98,7 +98,6 @@ matches = Table(
     Column("b_open_at", DateTime(timezone=True), nullable=True),
     Column("c_open_at", DateTime(timezone=True), nullable=True),
     Column("instant_claim_at", DateTime(timezone=True), nullable=True),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 #: Each player's answer in each match (the Match aggregate's roster).
