@@ -125,8 +125,13 @@ class Unit:
         return settings.policy if settings else ClubPolicy()
 
     def touched(self) -> list[Aggregate]:
-        """The aggregates this attempt changed or created: what it will write."""
-        return [a for a in self._loaded.values() if a is not None and a.pending_events]
+        """The aggregates this attempt changed or created: what it will write.
+
+        Created ones first, so that in the log a newcomer (a ringer who books
+        themselves) is registered before the events that name them.
+        """
+        changed = [a for a in self._loaded.values() if a is not None and a.pending_events]
+        return sorted(changed, key=lambda a: a.version > len(a.pending_events))
 
     def read_versions(self) -> dict[UUID, int]:
         """The aggregates it only read, at the versions it read them.

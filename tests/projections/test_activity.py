@@ -13,7 +13,7 @@ from projections.activity import ActivityFeed, activity_of
 from projections.database import views_engine
 from projections.runner import ProjectionRunner
 from projections.tables import activity
-from tests.support import Club
+from tests.support import Club, Person
 
 M = timedelta(minutes=1)
 H = timedelta(hours=1)
@@ -56,3 +56,15 @@ def test_flow_b_reads_as_a_story(app: BookingApp, clock: ManualClock, engine: Ti
         newest_first = activity_of(conn, match.match_id)
     assert [r["text"] for r in newest_first] == lines[::-1]
     assert newest_first[0]["at"] == clock.now() and newest_first[0]["at"].tzinfo is not None
+
+
+def test_a_ringer_who_books_themselves_is_named_in_the_feed(
+    app: BookingApp, clock: ManualClock
+) -> None:
+    """The ringer's registration and their IN are one write; the log has the
+    registration first, so the feed can say who came."""
+    app.change_settings({"enable_ringer_self_book": True})
+    club = Club(app, clock)
+    match = club.match(capacity=4)
+    match.say(Person(None, "Rory", "+441914980777"), "IN", name="Rory")  # type: ignore[arg-type]
+    assert "Rory is IN." in feed(app, match.match_id)
