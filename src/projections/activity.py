@@ -35,17 +35,14 @@ class StoredNarrator(Narrator):
         self._known: dict[str, str | None] = {}
 
     def learn(self, event: Any) -> None:
-        before = (dict(self.names), dict(self.timezones), dict(self.match_of_waitlist))
+        # What an event teaches is always about its own aggregate.
+        oid = event.originator_id
+        memories = {"player": self.names, "tz": self.timezones, "waitlist": self.match_of_waitlist}
+        before = {prefix: memory.get(oid) for prefix, memory in memories.items()}
         super().learn(event)
-        for prefix, old, new in zip(
-            ("player", "tz", "waitlist"),
-            before,
-            (self.names, self.timezones, self.match_of_waitlist),
-            strict=True,
-        ):
-            for key, value in new.items():
-                if old.get(key) != value:
-                    self._put(f"{prefix}:{key.hex}", str(value))
+        for prefix, memory in memories.items():
+            if (value := memory.get(oid)) is not None and value != before[prefix]:
+                self._put(f"{prefix}:{oid.hex}", str(value))
 
     def name(self, player_id: UUID) -> str:
         if player_id not in self.names and (found := self._get(f"player:{player_id.hex}")):
