@@ -12,9 +12,12 @@ Measured in one run, on SQLite (embedded default) and PostgreSQL:
 4. how late timers fire on PostgreSQL with over 10,000 pending and two worker
    processes, and how fast those drain a backlog;
 5. how fast the notices process manager catches up from position 0, on both
-   stores (4 and 5 are in ``timers.py``; they need PostgreSQL).
+   stores (4 and 5 are in ``timers.py``; they need PostgreSQL);
+6. how fast the read models catch up (events/s, all together and each alone)
+   and how long a full rebuild of a 1,000,000-event store takes, with the rows
+   it produces (``read_models.py``; PostgreSQL; ``--quick``: 20,000 events).
 
-Usage: python bench/run.py [--quick] [--stores sqlite,postgres] [--parts core,timers]
+Usage: python bench/run.py [--quick] [--stores sqlite,postgres] [--parts core,timers,projections]
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
+import read_models
 import timers
 from booking.fictional import fictional_phone
 from booking_domain.application import BookingApp
@@ -191,7 +195,11 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer commands (a smoke run)")
     parser.add_argument("--stores", default="sqlite,postgres")
-    parser.add_argument("--parts", default="core,timers", help="core, timers (PostgreSQL)")
+    parser.add_argument(
+        "--parts",
+        default="core,timers,projections",
+        help="core, timers (PostgreSQL), projections (PostgreSQL)",
+    )
     args = parser.parse_args()
     stores, parts = args.stores.split(","), args.parts.split(",")
     commands = 400 if args.quick else 3000
@@ -231,6 +239,13 @@ def main() -> int:
             timers.report(report["timers"])
         else:
             print("\ntimers: skipped (they run on PostgreSQL)")
+    if "projections" in parts:
+        if "postgres" in stores:
+            print("projections: running ...", file=sys.stderr)
+            report["projections"] = read_models.run(quick=args.quick)
+            read_models.report(report["projections"])
+        else:
+            print("\nprojections: skipped (they run on PostgreSQL)")
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / "core.json").write_text(json.dumps(report, indent=2))
