@@ -38,7 +38,7 @@ run: demo  ## run what there is to run on the embedded store (today: the demo)
 demo: $(STAMP)  ## tell seed 004's flows A and B event by event
 	$(BIN)/booking demo
 
-bench: $(STAMP)  ## throughput and history scaling on SQLite and PostgreSQL
+bench: $(STAMP)  ## throughput, history scaling, timers, read-model rebuild of 1M events (~45 min; see docs/operations.md)
 	$(BIN)/python bench/run.py
 
 docs: $(STAMP)  ## regenerate docs/events.md from the code
