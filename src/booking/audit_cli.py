@@ -33,7 +33,7 @@ from projections.audit import audit
 from projections.dashboard import Dashboard
 from projections.database import views_engine
 from projections.match_views import match_dashboard
-from projections.runner import ProjectionRunner
+from projections.tables import metadata
 
 _PLAYER_EVENTS = (
     "PlayerRegistered",
@@ -164,7 +164,7 @@ def as_of(app: BookingApp, match_id: UUID, at: datetime, out: TextIO) -> int:
         key=lambda n: n.id,
     )
     engine = views_engine("memory", None)
-    ProjectionRunner(app, engine, [])  # creates the tables
+    metadata.create_all(engine)
     projector = Dashboard()
     with engine.begin() as conn:
         for n in notifications:

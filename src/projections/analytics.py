@@ -36,20 +36,13 @@ _COUNTS: Mapping[str, Mapping[str, int]] = {
     "OfferDeclined": {"offers_declined": 1},
 }
 _COUNTERS = frozenset({"ins_after_last_call"} | {c for steps in _COUNTS.values() for c in steps})
-_WAITLIST_EVENTS = frozenset(
-    {"JoinedWaitlist", "OfferIssued", "OfferClaimed", "ClaimedWithoutOffer"}
-    | {"OfferExpired", "OfferSuperseded", "OfferDeclined"}
-)
-_MILESTONES = frozenset(
-    {"BookingEnabled", "CapacityChanged", "PoolLocked"}
-    | {"TeamsBalanced", "MatchCompleted", "MatchCancelled"}
-)
 _STATES = {
     "PoolLocked": "PoolLocked",
     "TeamsBalanced": "TeamsBalanced",
     "MatchCompleted": "Completed",
     "MatchCancelled": "Cancelled",
 }
+_MILESTONES = frozenset({"BookingEnabled", "CapacityChanged", *_STATES})
 
 
 class Analytics:
@@ -89,7 +82,7 @@ class Analytics:
 
     @staticmethod
     def _row(event: Any, kind: str) -> Any:
-        if kind in _WAITLIST_EVENTS:
+        if isinstance(event, Waitlist.Event):
             return match_stats.c.waitlist_id == event.originator_id
         return match_stats.c.match_id == event.originator_id
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, Table, select
 
 from projections.runner import ProjectionRunner
+from projections.tables import utc
 
 
 @dataclass(frozen=True)
@@ -94,13 +94,5 @@ def _rows(engine: Engine, table: Table) -> dict[tuple[Any, ...], dict[str, Any]]
     key_columns = [c.name for c in table.primary_key.columns]
     with engine.connect() as conn:
         found = conn.execute(select(table)).mappings().all()
-    return {
-        tuple(row[c] for c in key_columns): {k: _plain(v) for k, v in row.items()} for row in found
-    }
-
-
-def _plain(value: Any) -> Any:
     # SQLite hands back naive UTC datetimes; compare instants, not representations.
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
+    return {tuple(row[c] for c in key_columns): utc(row) for row in found}

@@ -159,7 +159,7 @@ def _finalised(conn: Connection, e: Any) -> None:
 
 
 def _match_id(conn: Connection, e: Any) -> UUID:
-    if type(e).__name__ not in _WAITLIST_EVENTS:
+    if not isinstance(e, Waitlist.Event):
         return e.originator_id  # type: ignore[no-any-return]
     # A waitlist's match never changes, so what any transaction read stays true.
     if (known := _MATCH_OF_WAITLIST.get(e.originator_id)) is None:
@@ -265,21 +265,6 @@ def _player(**fields: str) -> _Apply:
 
     return apply
 
-
-_WAITLIST_EVENTS = frozenset(
-    {
-        "JoinedWaitlist",
-        "LeftWaitlist",
-        "BumpedPlayerReinstated",
-        "OfferClaimed",
-        "ClaimedWithoutOffer",
-        "PlayersBumped",
-        "OfferIssued",
-        "OfferExpired",
-        "OfferSuperseded",
-        "OfferDeclined",
-    }
-)
 
 # Event class names are unique across Match, Waitlist and Player (the catalogue
 # in docs/events.md lists them), so the name alone says what an event does.

@@ -7,13 +7,12 @@ closed …; ``reason`` says which) or ``declined``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Connection, insert, select, update
 
-from projections.tables import offer_log, waitlists
+from projections.tables import offer_log, utc, waitlists
 
 OPEN, CLAIMED, EXPIRED, SUPERSEDED, DECLINED = (
     "open",
@@ -80,12 +79,4 @@ def offers_of(conn: Connection, match_id: UUID) -> list[dict[str, Any]]:
         .where(offer_log.c.match_id == match_id)
         .order_by(offer_log.c.issued_at, offer_log.c.batch, offer_log.c.offer_id)
     ).mappings()
-    return [_utc(dict(row)) for row in rows]
-
-
-def _utc(row: dict[str, Any]) -> dict[str, Any]:
-    # SQLite hands back naive datetimes; every time here is UTC.
-    return {
-        k: v.replace(tzinfo=UTC) if isinstance(v, datetime) and v.tzinfo is None else v
-        for k, v in row.items()
-    }
+    return [utc(row) for row in rows]
