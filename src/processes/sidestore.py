@@ -1,4 +1,4 @@
-"""The tables beside the events: timers, the notification outbox, tracking, the dev inbox.
+"""The tables beside the events: timers, the outbox, tracking, the dev inbox, admin tokens.
 
 They live in the event store's own database (the SQLite file, the PostgreSQL
 schema; for the in-memory store, a private in-memory SQLite database guarded
@@ -23,7 +23,13 @@ from uuid import UUID
 from booking_domain.timers import Timer
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-TABLES = ("booking_timers", "booking_outbox", "booking_tracking", "booking_inbox")
+TABLES = (
+    "booking_timers",
+    "booking_outbox",
+    "booking_tracking",
+    "booking_inbox",
+    "booking_admin_tokens",
+)
 
 
 def to_us(at: datetime) -> int:
@@ -58,6 +64,9 @@ def ddl(dialect: str, t: Mapping[str, str]) -> list[str]:
         f"CREATE TABLE IF NOT EXISTS {t['booking_inbox']} ("
         f" id {serial}, outbox_id TEXT NOT NULL UNIQUE, phone TEXT NOT NULL,"
         " kind TEXT NOT NULL, text TEXT NOT NULL, at_us BIGINT NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS {t['booking_admin_tokens']} ("
+        " digest TEXT PRIMARY KEY, label TEXT NOT NULL, created_us BIGINT NOT NULL,"
+        " revoked_us BIGINT NOT NULL DEFAULT 0)",
     ]
 
 
@@ -80,6 +89,10 @@ class Tx:
 
     def rows(self) -> list[dict[str, Any]]:
         return [dict(row) for row in self._cursor.fetchall()]
+
+    @property
+    def rowcount(self) -> int:
+        return int(self._cursor.rowcount or 0)
 
     def one(self) -> dict[str, Any] | None:
         row = self._cursor.fetchone()

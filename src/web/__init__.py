@@ -1,1 +1,83 @@
-"""The thin web layer over the booking application (issue: web app)."""
+"""The web app: the JSON API of api.md and the pages people use (Flask, thin).
+
+``create_app(config=None)`` reads its settings from the environment
+(``DATABASE_URL``, ``REDIS_URL``, ``BOOKING_DATA_DIR``, ``BOOKING_ADMIN_TOKEN``,
+``BOOKING_TEST_CLOCK``, ``SECRET_KEY``); ``config`` overrides them, as in
+Flask's tutorial. Views parse, call the application, render: no rules here.
+"""
+
+from __future__ import annotations
+
+import atexit
+from collections.abc import Mapping
+from typing import Any
+
+from apiflask import APIFlask
+
+from web import envelope, security
+from web.config import WebSettings
+from web.logs import install_filter
+from web.services import Club
+
+__all__ = ["create_app"]
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
+    """The app on the store the settings choose, with its timers and read models."""
+    settings = WebSettings.read(config)
+    app = APIFlask(
+        __name__,
+        title="Club booking API",
+        version="1",
+        spec_path="/api/openapi.json",
+        docs_path="/api/docs",
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        RATELIMIT_ENABLED=settings.ratelimit_enabled,
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage,
+        RATELIMIT_HEADERS_ENABLED=True,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        WTF_CSRF_TIME_LIMIT=None,
+        JSON_SORT_KEYS=False,
+        OPENAPI_VERSION="3.0.3",
+        VALIDATION_ERROR_STATUS_CODE=400,
+        VALIDATION_ERROR_SCHEMA=envelope.ERROR_SCHEMA,
+        HTTP_ERROR_SCHEMA=envelope.ERROR_SCHEMA,
+        BASE_RESPONSE_SCHEMA=envelope.Success,
+        SECURITY_SCHEMES=None,
+        DOCS_FAVICON=None,
+        INFO={"description": "The booking engine's HTTP contract (docs/api.md)."},
+    )
+    app.config.update({k: v for k, v in (config or {}).items() if k.isupper()})
+    club = Club.start(settings)
+    app.extensions["booking"] = club
+    atexit.register(club.close)
+
+    envelope.install(app)
+    security.install(app)
+    _register_blueprints(app, settings)
+    install_filter("werkzeug", "gunicorn.access", "gunicorn.error")
+    return app
+
+
+def _register_blueprints(app: APIFlask, settings: WebSettings) -> None:
+    from web.api_admin import api_admin
+    from web.api_booking import api_booking
+    from web.pages_admin import admin_pages
+    from web.pages_public import public_pages
+
+    for blueprint in (api_admin, api_booking):
+        security.csrf.exempt(blueprint)
+        app.register_blueprint(blueprint)
+    app.register_blueprint(public_pages)
+    app.register_blueprint(admin_pages)
+    if settings.booking.test_clock:
+        from web.api_clock import api_clock
+        from web.pages_public import dev_pages
+
+        security.csrf.exempt(api_clock)
+        app.register_blueprint(api_clock)
+        app.register_blueprint(dev_pages)

@@ -1,0 +1,303 @@
+"""The admin API (api.md "Admin"): players, club settings, matches and their controls.
+
+Each view parses, calls one command of the application and answers from the
+read models once they include that command's events.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from apiflask import APIBlueprint, HTTPTokenAuth
+from flask import g, url_for
+
+from booking.audit_cli import match_events
+from booking_domain.errors import NotFound
+from projections.activity import activity_of
+from projections.match_views import match_dashboard, match_list
+from projections.offer_log import offers_of
+from projections.public_views import player_list, player_row
+from web import schemas as s
+from web.envelope import ok
+from web.services import club
+
+api_admin = APIBlueprint("api_admin", __name__, url_prefix="/api/admin", tag="Admin")
+auth = HTTPTokenAuth(scheme="Bearer", description="An admin token (api.md)")
+ERRORS = [400, 401, 404, 409]
+
+
+@auth.verify_token
+def _verify(token: str) -> str | None:
+    label = club().admin_tokens.check(token)
+    if label is not None:
+        g.admin = label
+    return label
+
+
+def actor() -> str:
+    label = getattr(g, "admin", None)
+    return "admin" if label in (None, "settings") else f"admin:{label}"
+
+
+def _match(match_id: UUID, after: int | None) -> dict[str, Any]:
+    board = club().read(match_dashboard, match_id, after=after)
+    if board is None:
+        raise NotFound("No such match.")
+    return board
+
+
+def _player(player_id: UUID, after: int | None) -> dict[str, Any]:
+    found = club().read(player_row, player_id, after=after)
+    if found is None:
+        raise NotFound("No such player.")
+    return found
+
+
+# ---------------------------------------------------------------- players
+
+
+@api_admin.post("/players")
+@api_admin.auth_required(auth)
+@api_admin.input(s.PlayerIn, arg_name="body")
+@api_admin.output(s.PlayerOut, status_code=201)
+@api_admin.doc(responses=ERRORS)
+def register_player(body: s.PlayerIn) -> Any:
+    """Add a player (phone and name unique)."""
+    done = club().app.register_player(**body.model_dump(), actor=actor())
+    return ok(_player(done.value, done.position), done.position), 201
+
+
+@api_admin.get("/players")
+@api_admin.auth_required(auth)
+@api_admin.input(s.AfterQuery, location="query", arg_name="query")
+@api_admin.output(list[s.PlayerOut])
+@api_admin.doc(responses=ERRORS)
+def list_players(query: s.AfterQuery) -> Any:
+    """Every player of the club."""
+    return ok(club().read(player_list, after=query.after))
+
+
+@api_admin.patch("/players/<uuid:player_id>")
+@api_admin.auth_required(auth)
+@api_admin.input(s.PlayerPatch, arg_name="body")
+@api_admin.output(s.PlayerOut)
+@api_admin.doc(responses=ERRORS)
+def update_player(player_id: UUID, body: s.PlayerPatch) -> Any:
+    """Rename, change tier, flip the ringer flag, mute."""
+    done = club().app.update_player(player_id, **body.model_dump(), actor=actor())
+    return ok(_player(player_id, done.position), done.position)
+
+
+# --------------------------------------------------------------- settings
+
+
+@api_admin.get("/settings")
+@api_admin.auth_required(auth)
+@api_admin.output(s.SettingsOut)
+@api_admin.doc(responses=ERRORS)
+def get_settings() -> Any:
+    """The club-wide settings."""
+    return ok(vars(club().app.club_policy()))
+
+
+@api_admin.patch("/settings")
+@api_admin.auth_required(auth)
+@api_admin.input(s.SettingsPatch, arg_name="body")
+@api_admin.output(s.SettingsOut)
+@api_admin.doc(responses=ERRORS)
+def change_settings(body: s.SettingsPatch) -> Any:
+    """Change some of the club-wide settings."""
+    changes = body.model_dump(exclude_none=True)
+    done = club().app.change_settings(changes, actor=actor())
+    return ok(vars(done.value), done.position)
+
+
+# ---------------------------------------------------------------- matches
+
+
+@api_admin.post("/matches")
+@api_admin.auth_required(auth)
+@api_admin.input(s.MatchIn, arg_name="body")
+@api_admin.output(s.MatchOut, status_code=201)
+@api_admin.doc(responses=ERRORS)
+def schedule_match(body: s.MatchIn) -> Any:
+    """Create a match in Draft."""
+    done = club().app.schedule_match(**body.model_dump(), actor=actor())
+    return ok(_match(done.value, done.position), done.position), 201
+
+
+@api_admin.get("/matches")
+@api_admin.auth_required(auth)
+@api_admin.input(s.AfterQuery, location="query", arg_name="query")
+@api_admin.output(list[s.MatchSummaryOut])
+@api_admin.doc(responses=ERRORS)
+def list_matches(query: s.AfterQuery) -> Any:
+    """Every match with its counts, soonest first."""
+    return ok(club().read(match_list, after=query.after))
+
+
+@api_admin.get("/matches/<uuid:match_id>")
+@api_admin.auth_required(auth)
+@api_admin.input(s.AfterQuery, location="query", arg_name="query")
+@api_admin.output(s.MatchOut)
+@api_admin.doc(responses=ERRORS)
+def get_match(match_id: UUID, query: s.AfterQuery) -> Any:
+    """The Match Control Centre's data: counts, roster, open offers."""
+    return ok(_match(match_id, query.after))
+
+
+@api_admin.patch("/matches/<uuid:match_id>/enable-booking")
+@api_admin.auth_required(auth)
+@api_admin.input(s.EnableBookingIn, arg_name="body")
+@api_admin.output(s.BookingLinkOut)
+@api_admin.doc(responses=ERRORS)
+def enable_booking(match_id: UUID, body: s.EnableBookingIn) -> Any:
+    """Turn the shared link on; a fresh token each time, shown only here."""
+    windows = body.tier_windows.model_dump() if body.tier_windows else None
+    done = club().app.enable_booking(
+        match_id, invite_mode=body.invite_mode, tier_windows=windows, actor=actor()
+    )
+    link = url_for("public_pages.booking_page", match_id=match_id, token=done.value, _external=True)
+    return ok({"booking_link": link, "token": done.value}, done.position)
+
+
+@api_admin.patch("/matches/<uuid:match_id>/invite-mode")
+@api_admin.auth_required(auth)
+@api_admin.input(s.InviteModeIn, arg_name="body")
+@api_admin.output(s.MatchOut)
+@api_admin.doc(responses=ERRORS)
+def change_invite_mode(match_id: UUID, body: s.InviteModeIn) -> Any:
+    """All at once ↔ tiered, keeping the link."""
+    windows = body.tier_windows.model_dump() if body.tier_windows else None
+    done = club().app.change_invite_mode(
+        match_id, invite_mode=body.invite_mode, tier_windows=windows, actor=actor()
+    )
+    return ok(_match(match_id, done.position), done.position)
+
+
+def _match_command(name: str, summary: str, command: str, *, body: type | None = None) -> None:
+    """Register ``POST|PATCH /matches/<id>/<name>`` running one app command."""
+
+    def view(match_id: UUID, **parsed: Any) -> Any:
+        given = parsed.get("body")
+        kwargs = given.model_dump(exclude_none=True) if given is not None else {}
+        done = getattr(club().app, command)(match_id, **kwargs, actor=actor())
+        return ok(_match(match_id, done.position), done.position)
+
+    view.__name__ = command
+    view.__doc__ = summary
+    method = api_admin.patch if name in ("disable-booking", "capacity") else api_admin.post
+    decorated: Any = view
+    decorated = api_admin.doc(responses=ERRORS)(decorated)
+    decorated = api_admin.output(s.MatchOut)(decorated)
+    if body is not None:
+        decorated = api_admin.input(body, arg_name="body")(decorated)
+    decorated = api_admin.auth_required(auth)(decorated)
+    method(f"/matches/<uuid:match_id>/{name}")(decorated)
+
+
+_match_command("disable-booking", "Switch the shared link off.", "disable_booking")
+_match_command(
+    "capacity", "Change capacity (down demotes the latest INs).", "change_capacity", body=s.CapacityIn
+)
+_match_command("lock", "Lock Pool: ends self-serve booking.", "lock_pool")
+_match_command("balance", "Balance Teams.", "balance_teams")
+_match_command("complete", "Complete the match.", "complete_match")
+_match_command("cancel", "Cancel the match; everyone is told.", "cancel_match", body=s.ReasonIn)
+
+
+@api_admin.post("/matches/<uuid:match_id>/players")
+@api_admin.auth_required(auth)
+@api_admin.input(s.AddPlayerIn, arg_name="body")
+@api_admin.output(s.MatchOut)
+@api_admin.doc(responses=ERRORS)
+def add_player(match_id: UUID, body: s.AddPlayerIn) -> Any:
+    """Manual add: always works, even over capacity."""
+    done = club().app.add_player_to_match(match_id, body.player_id, actor=actor())
+    return ok(_match(match_id, done.position), done.position)
+
+
+@api_admin.post("/matches/<uuid:match_id>/waitlist/reissue")
+@api_admin.auth_required(auth)
+@api_admin.output(list[s.OfferOut])
+@api_admin.doc(responses=ERRORS)
+def reissue_offers(match_id: UUID) -> Any:
+    """"Send new waitlist offers"."""
+    done = club().app.reissue_offers(match_id, actor=actor())
+    offers = [
+        {"offer_id": o.offer_id, "player_id": o.player_id, "batch": o.batch, "expires_at": o.expires_at}
+        for o in done.value
+    ]
+    return ok(offers, done.position)
+
+
+@api_admin.post("/matches/<uuid:match_id>/dropouts/<uuid:player_id>/release")
+@api_admin.auth_required(auth)
+@api_admin.output(s.MatchOut)
+@api_admin.doc(responses=ERRORS)
+def release_spot(match_id: UUID, player_id: UUID) -> Any:
+    """"Release spot now": skip the rest of a dropout's grace period."""
+    done = club().app.release_spot(match_id, player_id, actor=actor())
+    return ok(_match(match_id, done.position), done.position)
+
+
+@api_admin.post("/matches/<uuid:match_id>/last-call")
+@api_admin.auth_required(auth)
+@api_admin.output(s.LastCallOut)
+@api_admin.doc(responses=ERRORS)
+def last_call(match_id: UUID) -> Any:
+    """"Send last-call" to PENDING and OUT-but-flexible players."""
+    done = club().app.send_last_call(match_id, actor=actor())
+    return ok({"queued": len(done.value), "player_ids": done.value}, done.position)
+
+
+# ------------------------------------------------------------------ reads
+
+
+@api_admin.get("/matches/<uuid:match_id>/activity")
+@api_admin.auth_required(auth)
+@api_admin.input(s.AfterQuery, location="query", arg_name="query")
+@api_admin.output(list[s.ActivityOut])
+@api_admin.doc(responses=ERRORS)
+def activity(match_id: UUID, query: s.AfterQuery) -> Any:
+    """The activity feed, newest first."""
+    _match(match_id, query.after)
+    return ok(club().read(activity_of, match_id))
+
+
+@api_admin.get("/matches/<uuid:match_id>/offers")
+@api_admin.auth_required(auth)
+@api_admin.input(s.AfterQuery, location="query", arg_name="query")
+@api_admin.output(list[s.OfferLogOut])
+@api_admin.doc(responses=ERRORS)
+def offer_log(match_id: UUID, query: s.AfterQuery) -> Any:
+    """Every offer of the match and how it ended."""
+    _match(match_id, query.after)
+    return ok(club().read(offers_of, match_id))
+
+
+@api_admin.get("/matches/<uuid:match_id>/events")
+@api_admin.auth_required(auth)
+@api_admin.output(list[s.EventOut])
+@api_admin.doc(responses=ERRORS)
+def events(match_id: UUID) -> Any:
+    """The raw event streams of the match, in order."""
+    found = match_events(club().app, match_id)
+    if not found:
+        raise NotFound("No such match.")
+    return ok(found)
+
+
+@api_admin.get("/notifications")
+@api_admin.auth_required(auth)
+@api_admin.input(s.LedgerQuery, location="query", arg_name="query")
+@api_admin.output(list[s.LedgerOut])
+@api_admin.doc(responses=ERRORS)
+def notifications(query: s.LedgerQuery) -> Any:
+    """The notification ledger: who was told what, and what became of it."""
+    entries = club().outbox.ledger(match_id=query.match_id, player_id=query.player_id)
+    return ok([vars(e) for e in entries])
+
+
+__all__ = ["api_admin", "auth"]

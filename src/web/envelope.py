@@ -1,0 +1,180 @@
+"""The API's envelope (api.md "Envelope and errors").
+
+Success: ``{"success": true, "data": ...}``; failure: ``{"success": false,
+"error": <message>, "code": <code>}`` (plus ``data`` where the client needs it
+to recover) with the matching HTTP status. Never a stack trace, never an HTML
+page under ``/api``. A command's answer carries the event position it wrote in
+the ``X-Event-Position`` header; read endpoints take it back as ``?after=``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+
+from apiflask import APIFlask
+from apiflask.exceptions import HTTPError
+from flask import Response, jsonify, render_template, request
+from flask_limiter.errors import RateLimitExceeded
+from pydantic import BaseModel
+from werkzeug.exceptions import HTTPException
+
+from booking_domain.errors import BookingError
+
+_log = logging.getLogger(__name__)
+
+#: HTTP status by machine code; every other refusal is a 409 conflict.
+STATUS = {
+    "validation_error": 400,
+    "invalid_phone": 400,
+    "name_too_long": 400,
+    "unauthorized": 401,
+    "invalid_token": 403,
+    "not_registered": 403,
+    "ringer_blocked": 403,
+    "forbidden": 403,
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "rate_limited": 429,
+    "internal_error": 500,
+    "unavailable": 503,
+}
+
+#: The codes of plain HTTP errors (not from the domain).
+_HTTP_CODES = {
+    400: "validation_error",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "validation_error",
+    415: "validation_error",
+    422: "validation_error",
+    429: "rate_limited",
+}
+
+POSITION_HEADER = "X-Event-Position"
+
+
+
+class Success(BaseModel):
+    """What every success is wrapped in (``data`` is filled per endpoint)."""
+
+    success: Literal[True] = True
+    data: Any
+
+
+#: The JSON schema of every failure.
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "success": {"type": "boolean", "enum": [False]},
+        "error": {"type": "string"},
+        "code": {"type": "string"},
+        "data": {"type": "object"},
+    },
+    "required": ["success", "error", "code"],
+}
+
+
+def ok(data: Any, position: int | None = None) -> dict[str, Any]:
+    """The body of a success; views return it (with a status, if not 200)."""
+    if position is not None:
+        request.environ["booking.position"] = position
+    return {"success": True, "data": data}
+
+
+def failure(code: str, message: str, status: int | None = None, **data: Any) -> Response:
+    body: dict[str, Any] = {"success": False, "error": message, "code": code}
+    if data:
+        body["data"] = data
+    response = jsonify(body)
+    response.status_code = status or STATUS.get(code, 409)
+    return response
+
+
+def install(app: APIFlask) -> None:
+    """Register the error handlers and the position header."""
+
+    @app.errorhandler(BookingError)
+    def refused(error: BookingError) -> Response:
+        return failure(error.code, error.message, **_jsonable(error.data))
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many(error: RateLimitExceeded) -> Response:
+        response = failure("rate_limited", "Too many requests — please wait a moment.")
+        response.headers["Retry-After"] = str(_retry_after(error))
+        return response
+
+    @app.error_processor
+    def http_error(error: HTTPError) -> Any:
+        code = _HTTP_CODES.get(error.status_code, "validation_error")
+        if error.status_code >= 500:
+            code = "internal_error"
+        message = _message(error)
+        if not _wants_json():
+            return _page(error.status_code, message)
+        response = failure(code, message, error.status_code)
+        response.headers.extend(error.headers or {})
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Any:
+        if isinstance(error, HTTPException):
+            return error
+        _log.exception("unhandled error on %s %s", request.method, request.path)
+        message = "Something went wrong on our side — please try again."
+        if not _wants_json():
+            return _page(500, message)
+        return failure("internal_error", message, 500)
+
+    @app.after_request
+    def position_header(response: Response) -> Response:
+        position = request.environ.get("booking.position")
+        if position is not None:
+            response.headers[POSITION_HEADER] = str(position)
+        return response
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.is_json
+
+
+def _page(status: int, message: str) -> tuple[str, int]:
+    return render_template("error.html", status=status, message=message), status
+
+
+def _message(error: HTTPError) -> str:
+    detail = error.detail
+    if isinstance(detail, dict) and detail:
+        # apiflask: {"json": {"capacity": ["Input should be a valid integer"]}}
+        for fields in detail.values():
+            if isinstance(fields, dict):
+                for field, problems in fields.items():
+                    problem = problems[0] if isinstance(problems, list) and problems else problems
+                    name = "body" if field in ("", "_schema") else field
+                    return f"{name}: {problem}"
+    if error.status_code == 400:
+        return "The request body is not valid JSON."
+    if error.status_code == 404:
+        return "Not found."
+    return str(error.message)
+
+
+def _retry_after(error: RateLimitExceeded) -> int:
+    try:
+        from flask_limiter import current_limiter
+
+        reset_at = current_limiter.current_limit.reset_at  # type: ignore[union-attr]
+        import time
+
+        return max(1, int(reset_at - time.time()))
+    except Exception:
+        return 60
+
+
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in data.items():
+        out[key] = value.isoformat() if hasattr(value, "isoformat") else value
+    return out

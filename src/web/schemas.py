@@ -1,0 +1,371 @@
+"""The API's request and response bodies (api.md), as Pydantic models.
+
+The same models validate requests and generate ``/api/openapi.json``. Types are
+strict (``"5"`` is not a capacity); names, phones and the rules behind them
+are checked by the domain, which answers with its own codes
+(``name_too_long``, ``invalid_phone``…).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+)
+
+#: Times out are ISO 8601 in UTC.
+UtcTime = Annotated[
+    datetime, PlainSerializer(lambda t: t.astimezone(UTC).isoformat(), return_type=str)
+]
+Tier = Literal["A", "B", "C"]
+
+
+class Body(BaseModel):
+    """A request body: unknown fields are refused, so a typo is never ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+# ---------------------------------------------------------------- players
+
+
+class PlayerIn(Body):
+    name: StrictStr
+    phone: StrictStr
+    tier: Tier = "C"
+    is_ringer: StrictBool = False
+    email: StrictStr | None = None
+    guardian_phones: list[StrictStr] = Field(default_factory=list, max_length=5)
+
+
+class PlayerPatch(Body):
+    name: StrictStr | None = None
+    tier: Tier | None = None
+    is_ringer: StrictBool | None = None
+    muted: StrictBool | None = None
+
+
+class PlayerOut(Out):
+    player_id: UUID
+    name: str
+    phone: str
+    tier: Tier
+    is_ringer: bool
+    muted: bool
+    email: str | None = None
+    guardian_phones: list[str] = []
+
+
+# --------------------------------------------------------------- settings
+
+
+class SettingsPatch(Body):
+    block_unknown_players: StrictBool | None = None
+    enable_ringer_self_book: StrictBool | None = None
+    include_ringers_in_invites: StrictBool | None = None
+    rsvp_burst_guard_enabled: StrictBool | None = None
+    tier_b_offset_hours: Annotated[StrictInt, Field(ge=0, le=24 * 30)] | None = None
+    tier_c_offset_hours: Annotated[StrictInt, Field(ge=0, le=24 * 30)] | None = None
+
+
+class SettingsOut(Out):
+    block_unknown_players: bool
+    enable_ringer_self_book: bool
+    include_ringers_in_invites: bool
+    rsvp_burst_guard_enabled: bool
+    tier_b_offset_hours: int
+    tier_c_offset_hours: int
+
+
+# ---------------------------------------------------------------- matches
+
+
+class MatchIn(Body):
+    title: Annotated[StrictStr, Field(min_length=1, max_length=120)]
+    kickoff_at: AwareDatetime
+    location: Annotated[StrictStr, Field(max_length=200)]
+    capacity: Annotated[StrictInt, Field(ge=1, le=1000)]
+    price_minor: Annotated[StrictInt, Field(ge=0, le=10_000_000)] = 0
+    currency: Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$")] = "GBP"
+    timezone: StrictStr = "Europe/London"
+    admission: Literal["open", "approval"] = "open"
+    offer_mode: Literal["first_to_claim", "payment_window", "approval"] | None = None
+    payment_window_minutes: Annotated[StrictInt, Field(ge=5, le=7 * 24 * 60)] = 60
+    auto_promote: StrictBool = True
+    offer_fanout: Annotated[StrictInt, Field(ge=1, le=50)] = 3
+
+
+class TierWindowsIn(Body):
+    a_open_at: AwareDatetime | None = None
+    b_open_at: AwareDatetime | None = None
+    c_open_at: AwareDatetime | None = None
+
+
+class EnableBookingIn(Body):
+    invite_mode: Literal["all", "tiered"] = "all"
+    tier_windows: TierWindowsIn | None = None
+
+
+class InviteModeIn(Body):
+    invite_mode: Literal["all", "tiered"]
+    tier_windows: TierWindowsIn | None = None
+
+
+class CapacityIn(Body):
+    capacity: Annotated[StrictInt, Field(ge=1, le=1000)]
+
+
+class AddPlayerIn(Body):
+    player_id: UUID
+
+
+class ReasonIn(Body):
+    reason: Annotated[StrictStr, Field(max_length=500)] | None = None
+
+
+class TierWindowsOut(Out):
+    a_open_at: UtcTime
+    b_open_at: UtcTime
+    c_open_at: UtcTime
+
+
+class RosterEntryOut(Out):
+    player_id: UUID
+    name: str
+    status: Literal["IN", "HELD", "WAITLIST", "MAYBE", "OUT", "PENDING"]
+    waitlist_position: int | None
+    out_flexible: bool
+    is_ringer: bool
+    tier: Tier
+    source: str | None
+    since: UtcTime | None
+    grace_until: UtcTime | None
+    bumped: bool
+    offer_id: UUID | None
+    offer_expires_at: UtcTime | None
+
+
+class OpenOfferOut(Out):
+    offer_id: UUID
+    player_id: UUID
+    batch: int | None
+    expires_at: UtcTime | None
+
+
+class MatchSummaryOut(Out):
+    match_id: UUID
+    title: str
+    kickoff_at: UtcTime
+    location: str
+    state: str
+    capacity: int
+    booked: int
+    held: int
+    waitlist: int
+    spots_left: int
+    booking_enabled: bool
+
+
+class MatchOut(MatchSummaryOut):
+    timezone: str
+    price_minor: int
+    currency: str
+    admission: str
+    offer_mode: str
+    invite_mode: str
+    tier_windows: TierWindowsOut | None
+    instant_claim: bool
+    in_grace: int
+    players: list[RosterEntryOut]
+    open_offers: list[OpenOfferOut]
+
+
+class BookingLinkOut(Out):
+    booking_link: str
+    token: str
+
+
+class OfferOut(Out):
+    offer_id: UUID
+    player_id: UUID
+    batch: int
+    expires_at: UtcTime | None
+
+
+class LastCallOut(Out):
+    queued: int
+    player_ids: list[UUID]
+
+
+class ActivityOut(Out):
+    at: UtcTime
+    kind: str
+    text: str
+    player_id: UUID | None = None
+    actor: str | None = None
+
+
+class OfferLogOut(Out):
+    offer_id: UUID
+    player_id: UUID
+    player_name: str | None = None
+    batch: int
+    issued_at: UtcTime
+    expires_at: UtcTime | None
+    outcome: Literal["open", "claimed", "expired", "superseded", "declined", "accepted"]
+    ended_at: UtcTime | None
+
+
+class EventOut(Out):
+    position: int
+    stream: Literal["Match", "Waitlist"]
+    version: int
+    type: str
+    at: str
+    data: dict[str, object]
+
+
+class LedgerOut(Out):
+    notice_id: str
+    player_id: UUID
+    match_id: UUID | None
+    kind: str
+    batch_key: str
+    queued_at: UtcTime
+    sent_at: UtcTime | None
+    outcome: str
+    channel: str | None
+    detail: str | None
+    attempts: int
+
+
+class LedgerQuery(Body):
+    match_id: UUID | None = None
+    player_id: UUID | None = None
+
+
+class AfterQuery(Body):
+    """Read endpoints: wait until the read models include this event position."""
+
+    after: Annotated[int, Field(ge=0)] | None = None
+
+
+# -------------------------------------------------------- public booking
+
+
+class TokenQuery(Body):
+    token: StrictStr = ""
+
+
+class LiveQuery(Body):
+    token: StrictStr = ""
+    phone: StrictStr = ""
+
+
+class PublicMatchOut(Out):
+    match_id: UUID
+    title: str
+    kickoff_at: UtcTime
+    timezone: str
+    location: str
+    maps_url: str
+    capacity: int
+    booked: int
+    waitlist: int
+    spots_left: int
+    state: str
+    booking_enabled: bool
+    invite_mode: str
+    tier_windows: TierWindowsOut | None
+    instant_claim: bool
+    price_minor: int
+    currency: str
+
+
+class RespondIn(Body):
+    match_id: UUID
+    token: StrictStr
+    phone: StrictStr
+    action: Literal["IN", "OUT", "WAITLIST", "MAYBE"]
+    out_flexible: StrictBool = False
+    name: StrictStr | None = None
+    source: Literal["web", "app"] = "web"
+
+
+class ClaimIn(Body):
+    match_id: UUID
+    token: StrictStr
+    phone: StrictStr
+
+
+class LiveOfferOut(Out):
+    offer_id: UUID
+    expires_at: UtcTime
+
+
+class StandingOut(Out):
+    player_id: UUID
+    status: Literal["IN", "HELD", "WAITLIST", "MAYBE", "OUT", "PENDING"]
+    waitlist_position: int | None = None
+    hold: UtcTime | None = None
+    grace_until: UtcTime | None = None
+    out_flexible: bool = False
+    offer: LiveOfferOut | None = None
+    instant_claim: bool = False
+
+
+class LiveOut(Out):
+    booked: int
+    capacity: int
+    waitlist: int
+    spots_left: int
+    state: str
+    booking_enabled: bool
+    status: Literal["IN", "HELD", "WAITLIST", "MAYBE", "OUT", "PENDING"] | None
+    waitlist_position: int | None
+    grace_until: UtcTime | None = None
+    offer: LiveOfferOut | None
+    instant_claim: bool
+
+
+# ------------------------------------------------------------- test clock
+
+
+class ClockIn(Body):
+    advance_seconds: Annotated[StrictInt | float, Field(ge=0, le=366 * 24 * 3600)] | None = None
+    now: AwareDatetime | None = None
+
+
+class FiredOut(Out):
+    match_id: UUID
+    kind: str
+    due_at: UtcTime
+
+
+class ClockOut(Out):
+    now: UtcTime
+    fired: list[FiredOut] = []
+
+
+class InboxQuery(Body):
+    phone: StrictStr
+
+
+class InboxOut(Out):
+    kind: str
+    text: str
+    at: UtcTime

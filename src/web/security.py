@@ -1,0 +1,176 @@
+"""Who may do what, and how hard they may push (seed 004 §4.7, §16; api.md).
+
+- Admin API: ``Authorization: Bearer <token>``; admin pages: a session made by
+  signing in with the same token. Tokens are checked as digests in constant time.
+- Forms carry a CSRF token (Flask-WTF); the JSON API is exempt, because its
+  writes need a bearer token or the match's invite token in the body.
+- Rate limits (Flask-Limiter, Redis when ``REDIS_URL`` is set): 10 writes a
+  minute per IP, per device and per player per match; the per-match burst guard
+  (50 writes in 10 s) when the club turns it on.
+- Security headers on every response; no referrer, so a booking link's token
+  never leaves in a ``Referer``.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from apiflask import APIFlask
+from flask import Response, g, redirect, request, session, url_for
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFProtect
+
+from booking_domain.errors import BookingError
+from booking_domain.identity import PhoneNumber
+from web.services import club
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEVICE_COOKIE = "booking_device"
+PER_CLIENT = "10 per minute"
+BURST = "50 per 10 seconds"
+READS = "120 per minute"
+
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+
+
+class Unauthorized(BookingError):
+    """No or bad admin credentials."""
+
+    code = "unauthorized"
+    default_message = "Sign in as an admin to do that."
+
+
+def require_admin(view: F) -> F:
+    """Admin API routes: a live bearer token (api.md "Admin")."""
+
+    @functools.wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        label = club().admin_tokens.check(token.strip()) if scheme.lower() == "bearer" else None
+        if label is None:
+            raise Unauthorized()
+        g.admin = label
+        return view(*args, **kwargs)
+
+    return cast(F, checked)
+
+
+def require_admin_session(view: F) -> F:
+    """Admin pages: a session from the sign-in page, else off to sign in."""
+
+    @functools.wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        label = session.get("admin")
+        if not label:
+            return redirect(url_for("admin_pages.sign_in", next=request.path))
+        g.admin = label
+        return view(*args, **kwargs)
+
+    return cast(F, checked)
+
+
+def actor() -> str:
+    """Who the activity feed says did it: ``admin`` or ``admin:<label>``."""
+    label = getattr(g, "admin", None)
+    return "admin" if label in (None, "settings") else f"admin:{label}"
+
+
+# ------------------------------------------------------------- rate limits
+
+
+def device_key() -> str:
+    return request.headers.get("X-Device-Id") or request.cookies.get(DEVICE_COOKIE) or (
+        "ip:" + get_remote_address()
+    )
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else {}
+
+
+def _phone_key(phone: Any) -> str:
+    try:
+        normal = PhoneNumber.parse(str(phone)).e164
+    except BookingError:
+        normal = str(phone)
+    # Keys live in Redis: a digest, never the number.
+    return hashlib.sha256(normal.encode()).hexdigest()[:20]
+
+
+def player_match_key() -> str:
+    body = _body() or request.form.to_dict()
+    return f"{body.get('match_id')}:{_phone_key(body.get('phone', ''))}"
+
+
+def match_key() -> str:
+    body = _body() or request.form.to_dict()
+    return f"burst:{body.get('match_id') or request.view_args}"
+
+
+def burst_guard_off() -> bool:
+    try:
+        return not club().app.club_policy().rsvp_burst_guard_enabled
+    except Exception:
+        return True
+
+
+def limit_writes(view: F) -> F:
+    """The four limits of seed 004 §4.7 on a booking write."""
+    for limit in (
+        limiter.limit(PER_CLIENT, key_func=lambda: "ip:" + get_remote_address()),
+        limiter.limit(PER_CLIENT, key_func=lambda: "dev:" + device_key()),
+        limiter.limit(PER_CLIENT, key_func=lambda: "pm:" + player_match_key()),
+        limiter.limit(BURST, key_func=match_key, exempt_when=burst_guard_off),
+    ):
+        view = limit(view)
+    return view
+
+
+# ----------------------------------------------------------------- headers
+
+_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+
+
+def install(app: APIFlask) -> None:
+    csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", club_storage(app))
+    limiter.init_app(app)
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("Permissions-Policy", "camera=(), geolocation=()")
+        if not request.path.startswith(("/api/docs", "/docs")):
+            response.headers.setdefault("Content-Security-Policy", _CSP)
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if request.path.startswith("/api/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        if DEVICE_COOKIE not in request.cookies and not request.path.startswith("/api/"):
+            response.set_cookie(
+                DEVICE_COOKIE,
+                secrets.token_urlsafe(16),
+                max_age=400 * 24 * 3600,
+                httponly=True,
+                samesite="Lax",
+                secure=app.config["SESSION_COOKIE_SECURE"],
+            )
+        return response
+
+
+def club_storage(app: APIFlask) -> str:
+    return str(app.extensions["booking"].settings.ratelimit_storage)
