@@ -36,6 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     as_of = commands.add_parser("as-of", help="a match's dashboard as it stood at a moment")
     as_of.add_argument("match_id", type=UUID)
     as_of.add_argument("time", type=_moment, help="ISO 8601, e.g. 2026-11-24T19:03:00+00:00")
+    from booking import serve_cli
+
+    serve_cli.add_commands(commands)
     args = parser.parse_args(argv)
     if args.command == "demo":
         from booking.demo import run_demo
@@ -43,6 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_demo(sys.stdout, args.data_dir)
     elif args.command == "worker":
         return run_worker(args.threads)
+    elif args.command in ("serve", "admin-token"):
+        return serve_cli.run(args)
     else:
         return run_audit_command(args)
     return 0

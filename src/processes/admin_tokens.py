@@ -74,4 +74,6 @@ class AdminTokens:
             rows = tx.execute(
                 f"SELECT label, created_us, revoked_us FROM {self.table} ORDER BY created_us"  # noqa: S608
             ).rows()
-        return [AdminToken(r["label"], from_us(r["created_us"]), bool(r["revoked_us"])) for r in rows]
+        return [
+            AdminToken(r["label"], from_us(r["created_us"]), bool(r["revoked_us"])) for r in rows
+        ]

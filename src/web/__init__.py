@@ -14,7 +14,7 @@ from typing import Any
 
 from apiflask import APIFlask
 
-from web import envelope, security
+from web import envelope, openapi, security
 from web.config import WebSettings
 from web.logs import install_filter
 from web.services import Club
@@ -57,6 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
     atexit.register(club.close)
 
     envelope.install(app)
+    openapi.install(app)
     security.install(app)
     _register_blueprints(app, settings)
     install_filter("werkzeug", "gunicorn.access", "gunicorn.error")

@@ -20,6 +20,7 @@ from projections.offer_log import offers_of
 from projections.public_views import player_list, player_row
 from web import schemas as s
 from web.envelope import ok
+from web.security import actor
 from web.services import club
 
 api_admin = APIBlueprint("api_admin", __name__, url_prefix="/api/admin", tag="Admin")
@@ -33,11 +34,6 @@ def _verify(token: str) -> str | None:
     if label is not None:
         g.admin = label
     return label
-
-
-def actor() -> str:
-    label = getattr(g, "admin", None)
-    return "admin" if label in (None, "settings") else f"admin:{label}"
 
 
 def _match(match_id: UUID, after: int | None) -> dict[str, Any]:
@@ -199,7 +195,10 @@ def _match_command(name: str, summary: str, command: str, *, body: type | None =
 
 _match_command("disable-booking", "Switch the shared link off.", "disable_booking")
 _match_command(
-    "capacity", "Change capacity (down demotes the latest INs).", "change_capacity", body=s.CapacityIn
+    "capacity",
+    "Change capacity (down demotes the latest INs).",
+    "change_capacity",
+    body=s.CapacityIn,
 )
 _match_command("lock", "Lock Pool: ends self-serve booking.", "lock_pool")
 _match_command("balance", "Balance Teams.", "balance_teams")
@@ -223,10 +222,15 @@ def add_player(match_id: UUID, body: s.AddPlayerIn) -> Any:
 @api_admin.output(list[s.OfferOut])
 @api_admin.doc(responses=ERRORS)
 def reissue_offers(match_id: UUID) -> Any:
-    """"Send new waitlist offers"."""
+    """ "Send new waitlist offers"."""
     done = club().app.reissue_offers(match_id, actor=actor())
     offers = [
-        {"offer_id": o.offer_id, "player_id": o.player_id, "batch": o.batch, "expires_at": o.expires_at}
+        {
+            "offer_id": o.offer_id,
+            "player_id": o.player_id,
+            "batch": o.batch,
+            "expires_at": o.expires_at,
+        }
         for o in done.value
     ]
     return ok(offers, done.position)
@@ -237,7 +241,7 @@ def reissue_offers(match_id: UUID) -> Any:
 @api_admin.output(s.MatchOut)
 @api_admin.doc(responses=ERRORS)
 def release_spot(match_id: UUID, player_id: UUID) -> Any:
-    """"Release spot now": skip the rest of a dropout's grace period."""
+    """ "Release spot now": skip the rest of a dropout's grace period."""
     done = club().app.release_spot(match_id, player_id, actor=actor())
     return ok(_match(match_id, done.position), done.position)
 
@@ -247,7 +251,7 @@ def release_spot(match_id: UUID, player_id: UUID) -> Any:
 @api_admin.output(s.LastCallOut)
 @api_admin.doc(responses=ERRORS)
 def last_call(match_id: UUID) -> Any:
-    """"Send last-call" to PENDING and OUT-but-flexible players."""
+    """ "Send last-call" to PENDING and OUT-but-flexible players."""
     done = club().app.send_last_call(match_id, actor=actor())
     return ok({"queued": len(done.value), "player_ids": done.value}, done.position)
 

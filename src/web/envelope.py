@@ -56,7 +56,6 @@ _HTTP_CODES = {
 POSITION_HEADER = "X-Event-Position"
 
 
-
 class Success(BaseModel):
     """What every success is wrapped in (``data`` is filled per endpoint)."""
 
@@ -158,19 +157,19 @@ def _message(error: HTTPError) -> str:
         return "The request body is not valid JSON."
     if error.status_code == 404:
         return "Not found."
+    if error.status_code == 401:
+        return "Sign in as an admin to do that."
     return str(error.message)
 
 
 def _retry_after(error: RateLimitExceeded) -> int:
+    """Seconds until the limit that was hit resets (Flask-Limiter knows)."""
+    limit = error.limit
     try:
-        from flask_limiter import current_limiter
-
-        reset_at = current_limiter.current_limit.reset_at  # type: ignore[union-attr]
-        import time
-
-        return max(1, int(reset_at - time.time()))
-    except Exception:
+        window = limit.limit.get_expiry()
+    except AttributeError:
         return 60
+    return max(1, int(window))
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:

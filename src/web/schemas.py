@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    RootModel,
     StrictBool,
     StrictInt,
     StrictStr,
@@ -78,8 +79,8 @@ class SettingsPatch(Body):
     enable_ringer_self_book: StrictBool | None = None
     include_ringers_in_invites: StrictBool | None = None
     rsvp_burst_guard_enabled: StrictBool | None = None
-    tier_b_offset_hours: Annotated[StrictInt, Field(ge=0, le=24 * 30)] | None = None
-    tier_c_offset_hours: Annotated[StrictInt, Field(ge=0, le=24 * 30)] | None = None
+    tier_b_offset_hours: Annotated[StrictInt, Field(ge=0, le=24 * 14)] | None = None
+    tier_c_offset_hours: Annotated[StrictInt, Field(ge=0, le=24 * 14)] | None = None
 
 
 class SettingsOut(Out):
@@ -261,7 +262,7 @@ class LedgerQuery(Body):
 class AfterQuery(Body):
     """Read endpoints: wait until the read models include this event position."""
 
-    after: Annotated[int, Field(ge=0)] | None = None
+    after: Annotated[int, Field(ge=0, le=2**62)] | None = None
 
 
 # -------------------------------------------------------- public booking
@@ -345,9 +346,16 @@ class LiveOut(Out):
 # ------------------------------------------------------------- test clock
 
 
-class ClockIn(Body):
-    advance_seconds: Annotated[StrictInt | float, Field(ge=0, le=366 * 24 * 3600)] | None = None
-    now: AwareDatetime | None = None
+class AdvanceBy(Body):
+    advance_seconds: Annotated[StrictInt | float, Field(ge=0, le=366 * 24 * 3600)]
+
+
+class MoveTo(Body):
+    now: AwareDatetime
+
+
+class ClockIn(RootModel[AdvanceBy | MoveTo]):
+    """Move the test clock by some seconds, or to a moment (never back)."""
 
 
 class FiredOut(Out):

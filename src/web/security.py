@@ -40,29 +40,6 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
 
 
-class Unauthorized(BookingError):
-    """No or bad admin credentials."""
-
-    code = "unauthorized"
-    default_message = "Sign in as an admin to do that."
-
-
-def require_admin(view: F) -> F:
-    """Admin API routes: a live bearer token (api.md "Admin")."""
-
-    @functools.wraps(view)
-    def checked(*args: Any, **kwargs: Any) -> Any:
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        label = club().admin_tokens.check(token.strip()) if scheme.lower() == "bearer" else None
-        if label is None:
-            raise Unauthorized()
-        g.admin = label
-        return view(*args, **kwargs)
-
-    return cast(F, checked)
-
-
 def require_admin_session(view: F) -> F:
     """Admin pages: a session from the sign-in page, else off to sign in."""
 
@@ -87,8 +64,10 @@ def actor() -> str:
 
 
 def device_key() -> str:
-    return request.headers.get("X-Device-Id") or request.cookies.get(DEVICE_COOKIE) or (
-        "ip:" + get_remote_address()
+    return (
+        request.headers.get("X-Device-Id")
+        or request.cookies.get(DEVICE_COOKIE)
+        or ("ip:" + get_remote_address())
     )
 
 

@@ -1,4 +1,4 @@
-"""The WSGI entry point for gunicorn: ``gunicorn 'web.wsgi:app'`` (settings from the environment)."""
+"""The WSGI entry point: ``gunicorn web.wsgi:app`` (settings from the environment)."""
 
 from web import create_app
 

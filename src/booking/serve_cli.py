@@ -1,0 +1,85 @@
+"""``booking serve`` (what ``make run`` runs) and ``booking admin-token``.
+
+``serve`` runs the web app on the embedded store with Werkzeug's threaded
+server — for trying the club on one machine; production runs ``gunicorn
+web.wsgi:app`` with ``python:web.gunicorn_conf`` (docs/operations.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TextIO
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser("serve", help="run the web app here (make run)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument(
+        "--showcase", action="store_true", help="fill an empty store with a club to click through"
+    )
+    tokens = commands.add_parser("admin-token", help="make, list or revoke admin tokens")
+    actions = tokens.add_subparsers(dest="action", required=True)
+    create = actions.add_parser("create", help="a new token, printed once")
+    create.add_argument("label", help="who it is for, e.g. 'treasurer'")
+    actions.add_parser("list", help="labels and dates, never the tokens")
+    revoke = actions.add_parser("revoke", help="stop a token working")
+    revoke.add_argument("label")
+
+
+def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    if args.command == "serve":
+        return serve(args.host, args.port, showcase=args.showcase, out=out)
+    return admin_token(args, out)
+
+
+def admin_token(args: argparse.Namespace, out: TextIO) -> int:
+    from booking.bootstrap import Settings, build_app
+    from processes.admin_tokens import AdminTokens
+
+    app = build_app(Settings.from_env())
+    try:
+        tokens = AdminTokens(app.recorder.side)  # type: ignore[attr-defined]
+        now = app.clock.now()
+        if args.action == "create":
+            print(tokens.create(args.label, now), file=out)
+            print("Shown once: keep it somewhere safe.", file=sys.stderr)
+        elif args.action == "list":
+            for token in tokens.listed():
+                state = "revoked" if token.revoked else "live"
+                print(f"{token.label}\t{token.created_at:%Y-%m-%d %H:%M}\t{state}", file=out)
+        else:
+            revoked = tokens.revoke(args.label, now)
+            print(f"{revoked} token(s) revoked.", file=out)
+            return 0 if revoked else 1
+        return 0
+    finally:
+        app.close()
+
+
+def serve(host: str, port: int, *, showcase: bool, out: TextIO) -> int:
+    from werkzeug.serving import run_simple
+
+    from booking import showcase as club_showcase
+    from projections.match_views import match_list
+    from web import create_app
+
+    app = create_app()
+    club = app.extensions["booking"]
+    base = f"http://{host}:{port}"
+    if showcase and club_showcase.is_empty(club.app):
+        club_showcase.fill(club.app)
+        print("A club to click through was created (players, and a match in each state).", file=out)
+    sign_in = club.admin_tokens.create("serve", club.app.clock.now())
+    print(f"\nAdmin sign-in: {base}/admin/sign-in  (token: {sign_in})", file=out)
+    for row in club.read(match_list):
+        if row["title"] == "Tuesday 5-a-side" and row["state"] == "Draft":
+            token = club.app.enable_booking(row["match_id"]).value
+            print(f"A booking link:  {base}/m/{row['match_id']}?token={token}", file=out)
+            break
+    if club.test_clock is not None:
+        print(f"Test clock on: dev inbox at {base}/dev/inbox?phone=…", file=out)
+    print("Ctrl-C stops.\n", file=out, flush=True)
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+    return 0
