@@ -63,11 +63,15 @@ class AdminTokens:
 
     def revoke(self, label: str, now: datetime) -> int:
         with self.side.transaction() as tx:
+            live = tx.execute(
+                f"SELECT COUNT(*) AS n FROM {self.table} WHERE label = %s AND revoked_us = 0",  # noqa: S608
+                [label],
+            ).one()
             tx.execute(
                 f"UPDATE {self.table} SET revoked_us = %s WHERE label = %s AND revoked_us = 0",  # noqa: S608
                 [to_us(now), label],
             )
-            return tx.rowcount
+        return int(live["n"]) if live else 0
 
     def listed(self) -> list[AdminToken]:
         with self.side.reading() as tx:

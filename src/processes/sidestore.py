@@ -90,10 +90,6 @@ class Tx:
     def rows(self) -> list[dict[str, Any]]:
         return [dict(row) for row in self._cursor.fetchall()]
 
-    @property
-    def rowcount(self) -> int:
-        return int(self._cursor.rowcount or 0)
-
     def one(self) -> dict[str, Any] | None:
         row = self._cursor.fetchone()
         return dict(row) if row is not None else None

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from apiflask import APIFlask
-from flask import Response, g, redirect, request, session, url_for
+from flask import Response, current_app, g, redirect, request, session, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
@@ -102,13 +102,21 @@ def burst_guard_off() -> bool:
         return True
 
 
+def _per_client() -> str:
+    return str(current_app.config.get("BOOKING_RATE_LIMIT", PER_CLIENT))
+
+
+def _burst() -> str:
+    return str(current_app.config.get("BOOKING_BURST_LIMIT", BURST))
+
+
 def limit_writes(view: F) -> F:
-    """The four limits of seed 004 §4.7 on a booking write."""
+    """The four limits of seed 004 §4.7 on a booking write (app config may retune them)."""
     for limit in (
-        limiter.limit(PER_CLIENT, key_func=lambda: "ip:" + get_remote_address()),
-        limiter.limit(PER_CLIENT, key_func=lambda: "dev:" + device_key()),
-        limiter.limit(PER_CLIENT, key_func=lambda: "pm:" + player_match_key()),
-        limiter.limit(BURST, key_func=match_key, exempt_when=burst_guard_off),
+        limiter.limit(_per_client, key_func=lambda: "ip:" + get_remote_address()),
+        limiter.limit(_per_client, key_func=lambda: "dev:" + device_key()),
+        limiter.limit(_per_client, key_func=lambda: "pm:" + player_match_key()),
+        limiter.limit(_burst, key_func=match_key, exempt_when=burst_guard_off),
     ):
         view = limit(view)
     return view
