@@ -27,7 +27,8 @@ from processes.sidestore import Tx, to_us
 
 log = logging.getLogger("booking.delivery")
 
-_PHONE_LIKE = re.compile(r"\+?\d[\d ()-]{6,}\d")
+#: Seven or more digits (spaces, brackets, dashes between), not inside a word or an id.
+_PHONE_LIKE = re.compile(r"(?<![\w-])\+?\d[\d ()-]{6,}\d(?![\w-])")
 
 
 def redact(text: str) -> str:

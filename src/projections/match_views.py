@@ -97,6 +97,7 @@ def match_list(conn: Connection) -> list[dict[str, Any]]:
         listed.append(
             {
                 **{k: row[k] for k in ("match_id", "title", "kickoff_at", "location", "state")},
+                "timezone": row["timezone"],
                 **{k: row[k] for k in ("capacity", "booked", "held", "waitlist")},
                 "booking_enabled": row["booking_enabled"],
                 "spots_left": max(0, row["capacity"] - taken),

@@ -16,6 +16,7 @@ from apiflask import APIFlask
 from apiflask.exceptions import HTTPError
 from flask import Response, jsonify, render_template, request
 from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
 from pydantic import BaseModel
 from werkzeug.exceptions import HTTPException
 
@@ -100,10 +101,21 @@ def install(app: APIFlask) -> None:
         return failure(error.code, error.message, **_jsonable(error.data))
 
     @app.errorhandler(RateLimitExceeded)
-    def too_many(error: RateLimitExceeded) -> Response:
-        response = failure("rate_limited", "Too many requests — please wait a moment.")
+    def too_many(error: RateLimitExceeded) -> Any:
+        message = "Too many requests — please wait a moment."
+        if _wants_json():
+            response = failure("rate_limited", message)
+        else:
+            response = app.make_response(_page(429, message))
         response.headers["Retry-After"] = str(_retry_after(error))
         return response
+
+    @app.errorhandler(CSRFError)
+    def stale_form(error: CSRFError) -> Any:
+        message = "This form has expired — reload the page and try again."
+        if _wants_json():
+            return failure("validation_error", message, 400)
+        return _page(400, message)
 
     @app.error_processor
     def http_error(error: HTTPError) -> Any:
@@ -154,7 +166,7 @@ def _message(error: HTTPError) -> str:
                     name = "body" if field in ("", "_schema") else field
                     return f"{name}: {problem}"
     if error.status_code == 400:
-        return "The request body is not valid JSON."
+        return "The request body is not valid JSON." if _wants_json() else "Bad request."
     if error.status_code == 404:
         return "Not found."
     if error.status_code == 401:

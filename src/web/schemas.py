@@ -15,11 +15,13 @@ from uuid import UUID
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
     RootModel,
     StrictBool,
+    StrictFloat,
     StrictInt,
     StrictStr,
 )
@@ -29,6 +31,17 @@ UtcTime = Annotated[
     datetime, PlainSerializer(lambda t: t.astimezone(UTC).isoformat(), return_type=str)
 ]
 Tier = Literal["A", "B", "C"]
+
+
+def _text_only(value: object) -> object:
+    """Times in are ISO 8601 text with an offset, never a bare number."""
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 time with an offset, e.g. 2026-12-01T19:00:00+00:00")
+    return value
+
+
+#: A time in: ISO 8601 text with an offset (api.md).
+IsoTime = Annotated[AwareDatetime, BeforeValidator(_text_only)]
 
 
 class Body(BaseModel):
@@ -97,7 +110,7 @@ class SettingsOut(Out):
 
 class MatchIn(Body):
     title: Annotated[StrictStr, Field(min_length=1, max_length=120)]
-    kickoff_at: AwareDatetime
+    kickoff_at: IsoTime
     location: Annotated[StrictStr, Field(max_length=200)]
     capacity: Annotated[StrictInt, Field(ge=1, le=1000)]
     price_minor: Annotated[StrictInt, Field(ge=0, le=10_000_000)] = 0
@@ -111,9 +124,9 @@ class MatchIn(Body):
 
 
 class TierWindowsIn(Body):
-    a_open_at: AwareDatetime | None = None
-    b_open_at: AwareDatetime | None = None
-    c_open_at: AwareDatetime | None = None
+    a_open_at: IsoTime | None = None
+    b_open_at: IsoTime | None = None
+    c_open_at: IsoTime | None = None
 
 
 class EnableBookingIn(Body):
@@ -171,6 +184,7 @@ class MatchSummaryOut(Out):
     match_id: UUID
     title: str
     kickoff_at: UtcTime
+    timezone: str
     location: str
     state: str
     capacity: int
@@ -182,7 +196,6 @@ class MatchSummaryOut(Out):
 
 
 class MatchOut(MatchSummaryOut):
-    timezone: str
     price_minor: int
     currency: str
     admission: str
@@ -275,6 +288,8 @@ class TokenQuery(Body):
 class LiveQuery(Body):
     token: StrictStr = ""
     phone: StrictStr = ""
+    #: The ``X-Event-Position`` of the caller's own last write: the answer includes it.
+    after: Annotated[int, Field(ge=0, le=2**62)] | None = None
 
 
 class PublicMatchOut(Out):
@@ -329,6 +344,19 @@ class StandingOut(Out):
     instant_claim: bool = False
 
 
+class TierOpeningOut(Out):
+    """A tier window still to open, for the page's "Tier X opens in …" (seed 004 §18)."""
+
+    tier: Tier
+    opens_at: UtcTime
+    #: The caller may not book before ``opens_at`` (their tier; no phone: no tier open yet).
+    caller_waits: bool
+    #: B and C open at the same time: worded "Tiers B+C".
+    b_and_c_together: bool
+    #: The caller is (or would book as) a ringer: "Booking opens for your tier at …".
+    ringer: bool
+
+
 class LiveOut(Out):
     booked: int
     capacity: int
@@ -341,17 +369,25 @@ class LiveOut(Out):
     grace_until: UtcTime | None = None
     offer: LiveOfferOut | None
     instant_claim: bool
+    #: The server's time (a test clock may differ from the browser's): countdowns run on it.
+    now: UtcTime | None = None
+    out_flexible: bool = False
+    #: The caller may not book before this (their tier's window has not opened).
+    opens_at: UtcTime | None = None
+    opening: TierOpeningOut | None = None
+    #: Why no one may answer now, in the domain's words (booking off, locked, …).
+    closed: str | None = None
 
 
 # ------------------------------------------------------------- test clock
 
 
 class AdvanceBy(Body):
-    advance_seconds: Annotated[StrictInt | float, Field(ge=0, le=366 * 24 * 3600)]
+    advance_seconds: Annotated[StrictInt | StrictFloat, Field(ge=0, le=366 * 24 * 3600)]
 
 
 class MoveTo(Body):
-    now: AwareDatetime
+    now: IsoTime
 
 
 class ClockIn(RootModel[AdvanceBy | MoveTo]):
