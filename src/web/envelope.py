@@ -139,6 +139,14 @@ def install(app: APIFlask) -> None:
             return _page(500, message)
         return failure("internal_error", message, 500)
 
+    @app.before_request
+    def bodies_are_objects() -> Response | None:
+        """A JSON body is an object; ``null`` or a list is not an empty one."""
+        if request.path.startswith("/api/") and request.data and request.is_json:
+            if not isinstance(request.get_json(), dict):  # malformed: a 400 of its own
+                return failure("validation_error", "body: must be a JSON object", 400)
+        return None
+
     @app.after_request
     def position_header(response: Response) -> Response:
         position = request.environ.get("booking.position")
