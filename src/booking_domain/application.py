@@ -15,7 +15,7 @@ from eventsourcing.domain import MutableOrImmutableAggregate
 
 from booking_domain import offers, registry, rsvp, timed
 from booking_domain.admin_commands import AdminCommands
-from booking_domain.errors import ConcurrencyConflict, NotFound
+from booking_domain.errors import BookingClosed, ConcurrencyConflict, NotFound
 from booking_domain.identity import PhoneNumber
 from booking_domain.match import Match
 from booking_domain.player import Player
@@ -23,10 +23,19 @@ from booking_domain.rsvp import PlayerStanding
 from booking_domain.timers import TimerKind
 from booking_domain.transacting import ADMIN, READ_VERSIONS, Done, parse_enum
 from booking_domain.unit import Unit
-from booking_domain.values import Action, ClubPolicy, Source
+from booking_domain.values import Action, ClubPolicy, Source, Tier
 from booking_domain.waitlist import Waitlist
 
-__all__ = ["ADMIN", "READ_VERSIONS", "BookingApp", "ConcurrencyConflict", "Done", "Response"]
+__all__ = [
+    "ADMIN",
+    "READ_VERSIONS",
+    "BookingApp",
+    "BookingWindow",
+    "ConcurrencyConflict",
+    "Done",
+    "Response",
+    "TierOpening",
+]
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,36 @@ class Response:
 
     player_id: UUID
     standing: PlayerStanding
+
+
+@dataclass(frozen=True)
+class TierOpening:
+    """A tier window still to open, as the booking page words it (seed 004 §18).
+
+    ``caller_waits``: the caller may not book before ``opens_at`` (their own
+    tier's window; for a caller without a phone, no tier is open yet).
+    ``b_and_c_together``: the two-window flow, worded "Tiers B+C".
+    ``ringer``: the caller is, or would book as, a ringer ("your tier").
+    """
+
+    tier: Tier
+    opens_at: datetime
+    caller_waits: bool
+    b_and_c_together: bool
+    ringer: bool
+
+
+@dataclass(frozen=True)
+class BookingWindow:
+    """Whether and from when a caller may answer through the shared link.
+
+    ``closed``: why no one may answer now, in the domain's words (booking off,
+    locked, cancelled, kicked off), else None. ``opening``: the tier window
+    the page counts down to, if one is still to open (seed 004 §3, §18).
+    """
+
+    closed: str | None
+    opening: TierOpening | None
 
 
 class BookingApp(AdminCommands):
@@ -177,3 +216,42 @@ class BookingApp(AdminCommands):
 
     def next_deadline(self, match_id: UUID) -> datetime | None:
         return offers.next_deadline(self.get_match(match_id), self.get_waitlist(match_id))
+
+    def booking_window(self, match_id: UUID, phone: str | None = None) -> BookingWindow:
+        """What the shared link's page shows before anyone taps (seed 004 §18).
+
+        With a phone: that player's tier window, if it has not opened; a phone
+        the club does not know would book as a ringer of tier C (§7). Without
+        one: the next tier window to open, which the caller waits for only
+        when no tier may book yet.
+        """
+        match, now = self.get_match(match_id), self.clock.now()
+        try:
+            match.ensure_open_for_players(now)
+            closed = None
+        except BookingClosed as refusal:
+            closed = refusal.message
+        player = self.find_player_by_phone(phone) if phone else None
+        ringer = bool(phone) and (player is None or player.is_ringer)
+        tiers = [player.tier if player else Tier.C] if phone else list(Tier)
+        waiting = [t for t in tiers if not match.tier_is_open(t, now)]
+        if not waiting or match.tier_windows is None or (ringer and not self._self_books(player)):
+            # Nothing to wait for — or a ringer who may not book at all, whose
+            # tap is refused in the domain's words rather than counted down to.
+            return BookingWindow(closed=closed, opening=None)
+        windows = match.tier_windows
+        tier = min(waiting, key=windows.opens_at)
+        opening = TierOpening(
+            tier=tier,
+            opens_at=windows.opens_at(tier),
+            caller_waits=bool(phone) or len(waiting) == len(tiers),
+            b_and_c_together=windows.b_and_c_together and tier != Tier.A,
+            ringer=ringer,
+        )
+        return BookingWindow(closed=closed, opening=opening)
+
+    def _self_books(self, player: Player | None) -> bool:
+        """May this ringer (None: a phone the club does not know) book themselves (§7)?"""
+        policy = self.club_policy()
+        known_or_welcome = player is not None or not policy.block_unknown_players
+        return policy.enable_ringer_self_book and known_or_welcome

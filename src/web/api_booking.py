@@ -6,7 +6,8 @@ every write is rate-limited (``security.limit_writes``).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import asdict
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote_plus
 from uuid import UUID
@@ -15,6 +16,7 @@ from apiflask import APIBlueprint
 from flask import Response, url_for
 from icalendar import Alarm, Calendar, Event
 
+from booking_domain.application import BookingWindow
 from booking_domain.errors import NotFound
 from booking_domain.rsvp import PlayerStanding
 from projections.public_views import match_header, standing_of
@@ -33,11 +35,11 @@ def maps_url(location: str) -> str:
     return "https://www.google.com/maps/search/?api=1&query=" + quote_plus(location)
 
 
-def checked_header(match_id: UUID, token: str) -> dict[str, Any]:
+def checked_header(match_id: UUID, token: str, *, after: int | None = None) -> dict[str, Any]:
     """The match's public header, once the link's token is known good."""
     service = club()
     service.app.get_match(match_id).check_invite_token(token or None, service.app.clock.now())
-    header = service.read(match_header, match_id)
+    header = service.read(match_header, match_id, after=after)
     if header is None:  # the read models have not seen it yet
         header = service.read(match_header, match_id, after=service.views.current_to() + 1)
     if header is None:
@@ -105,30 +107,71 @@ def claim(body: s.ClaimIn) -> Any:
 @api_booking.output(s.LiveOut)
 @api_booking.doc(responses=ERRORS)
 def live(match_id: UUID, query: s.LiveQuery) -> Any:
-    """The 15-second poll: counts and, given a phone, that player's standing."""
-    header = checked_header(match_id, query.token)
+    """The 15-second poll (seed 004 §5.2): counts, and, given a phone, that player's standing.
+
+    Also the tier window still to open for that phone (or, without one, the
+    next to open) and why booking is closed, as the application decides them.
+    """
+    after = own_write(query.after)
+    header = checked_header(match_id, query.token, after=after)
     service = club()
     standing = None
     if query.phone:
         player = service.app.find_player_by_phone(query.phone)
         if player is not None:
-            standing = service.read(standing_of, match_id, player.id)
+            standing = service.read(standing_of, match_id, player.id, after=after)
+    window = service.app.booking_window(match_id, query.phone or None)
     now = service.app.clock.now()
-    offer = None
-    if standing and standing["offer_id"] and standing["offer_expires_at"] > now:
-        offer = {"offer_id": standing["offer_id"], "expires_at": standing["offer_expires_at"]}
-    grace = standing["grace_until"] if standing else None
     return ok(
         {
             **{k: header[k] for k in ("booked", "capacity", "waitlist", "spots_left", "state")},
             "booking_enabled": header["booking_enabled"],
-            "status": standing["status"] if standing else ("PENDING" if query.phone else None),
-            "waitlist_position": standing["waitlist_position"] if standing else None,
-            "grace_until": grace if grace and grace > now else None,
-            "offer": offer,
             "instant_claim": header["instant_claim"],
+            **live_standing(standing, bool(query.phone), now),
+            **window_body(window),
+            "now": now,
         }
     )
+
+
+def own_write(after: int | None) -> int | None:
+    """Wait for the caller's own write, never for a position the store has not reached."""
+    if not after:
+        return None
+    return min(after, club().app.recorder.max_notification_id() or 0) or None
+
+
+def live_standing(standing: dict[str, Any] | None, asked: bool, now: datetime) -> dict[str, Any]:
+    """A player's row as the poll shows it: a lapsed offer or grace period is not shown."""
+    if standing is None:
+        return {
+            "status": "PENDING" if asked else None,
+            "waitlist_position": None,
+            "grace_until": None,
+            "offer": None,
+            "out_flexible": False,
+        }
+    offer = None
+    if standing["offer_id"] and standing["offer_expires_at"] > now:
+        offer = {"offer_id": standing["offer_id"], "expires_at": standing["offer_expires_at"]}
+    grace = standing["grace_until"]
+    return {
+        "status": standing["status"],
+        "waitlist_position": standing["waitlist_position"],
+        "grace_until": grace if grace and grace > now else None,
+        "offer": offer,
+        "out_flexible": bool(standing["out_flexible"]),
+    }
+
+
+def window_body(window: BookingWindow) -> dict[str, Any]:
+    """``closed``, ``opens_at`` (when the caller may book, if not yet) and ``opening``."""
+    opening = window.opening
+    return {
+        "closed": window.closed,
+        "opens_at": opening.opens_at if opening and opening.caller_waits else None,
+        "opening": {**asdict(opening), "tier": str(opening.tier)} if opening else None,
+    }
 
 
 @api_booking.get("/calendar/match/<uuid:match_id>.ics")
@@ -139,7 +182,9 @@ def calendar(match_id: UUID, query: s.TokenQuery) -> Response:
     """The match as an .ics file, with reminders a day and two hours before."""
     header = checked_header(match_id, query.token)
     return Response(
-        calendar_file(header, url_for("public_pages.booking_page", match_id=match_id, _external=True)),
+        calendar_file(
+            header, url_for("public_pages.booking_page", match_id=match_id, _external=True)
+        ),
         mimetype="text/calendar",
         headers={"Content-Disposition": f'attachment; filename="match-{match_id}.ics"'},
     )

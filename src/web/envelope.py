@@ -142,9 +142,10 @@ def install(app: APIFlask) -> None:
     @app.before_request
     def bodies_are_objects() -> Response | None:
         """A JSON body is an object; ``null`` or a list is not an empty one."""
-        if request.path.startswith("/api/") and request.data and request.is_json:
-            if not isinstance(request.get_json(), dict):  # malformed: a 400 of its own
-                return failure("validation_error", "body: must be a JSON object", 400)
+        wanted = request.path.startswith("/api/") and request.data and request.is_json
+        # A malformed body raises here: a 400 of its own ("not valid JSON").
+        if wanted and not isinstance(request.get_json(), dict):
+            return failure("validation_error", "body: must be a JSON object", 400)
         return None
 
     @app.after_request
