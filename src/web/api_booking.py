@@ -181,10 +181,13 @@ def window_body(window: BookingWindow) -> dict[str, Any]:
 def calendar(match_id: UUID, query: s.TokenQuery) -> Response:
     """The match as an .ics file, with reminders a day and two hours before."""
     header = checked_header(match_id, query.token)
+    # The event links back to the page with its token: the link the player
+    # already holds (it dies with the match), so a tap in the calendar works.
+    link = url_for(
+        "public_pages.booking_page", match_id=match_id, token=query.token, _external=True
+    )
     return Response(
-        calendar_file(
-            header, url_for("public_pages.booking_page", match_id=match_id, _external=True)
-        ),
+        calendar_file(header, link),
         mimetype="text/calendar",
         headers={"Content-Disposition": f'attachment; filename="match-{match_id}.ics"'},
     )
