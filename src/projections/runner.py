@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from eventsourcing.application import Application
 from sqlalchemy import Connection, Engine, Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 
 from projections.tables import metadata, tracking
 
@@ -41,6 +42,23 @@ def every_projector() -> list[Projector]:
     return [Dashboard(), OfferLog(), ActivityFeed(), Analytics()]
 
 
+def create_tables(engine: Engine, *, tries: int = 4) -> None:
+    """The read models' tables, made once however many processes start together.
+
+    SQLAlchemy looks, then says CREATE TABLE; two processes doing so at the
+    same moment on a new PostgreSQL database collide ("duplicate key …
+    pg_type", "already exists"). The loser tries again and finds them made.
+    """
+    for attempt in range(1, tries + 1):
+        try:
+            metadata.create_all(engine)
+            return
+        except (IntegrityError, ProgrammingError):
+            if attempt == tries:
+                raise
+            time.sleep(0.2 * attempt)
+
+
 class ProjectionRunner:
     """Keeps projectors up to date with the notification log of one application."""
 
@@ -56,7 +74,7 @@ class ProjectionRunner:
         self.engine = engine
         self.projectors = list(projectors)
         self.batch = batch
-        metadata.create_all(engine)
+        create_tables(engine)
 
     def positions(self) -> dict[str, int]:
         """How far each projector has read the notification log."""
