@@ -22,10 +22,12 @@ from uuid import UUID
 
 from eventsourcing.application import Application, Repository
 from eventsourcing.persistence import (
+    EventStore,
     IntegrityError,
     InterfaceError,
     JSONTranscoder,
     OperationalError,
+    ProgrammingError,
 )
 from eventsourcing.utils import EnvType
 
@@ -112,6 +114,19 @@ class Transacting(Application[UUID]):
             # match/waitlist pair on a stale read of the other (write skew).
             raise TypeError(f"{type(self).__name__} needs a recorder that checks read versions")
         self.clock = clock
+
+    def construct_snapshot_store(self) -> EventStore[UUID]:
+        # Several processes starting at once on a new database (gunicorn's
+        # workers) each create the snapshots table; two CREATE TABLE IF NOT
+        # EXISTS at the same moment collide ("relation … already exists", or
+        # "duplicate key … pg_type"), and the loser's worker would fail to
+        # boot. A later try finds the table made.
+        for attempt in range(1, 3):
+            try:
+                return super().construct_snapshot_store()
+            except (IntegrityError, ProgrammingError):
+                time.sleep(0.2 * attempt)
+        return super().construct_snapshot_store()
 
     def construct_repository(self) -> Repository[UUID]:
         library = super().construct_repository()  # reads the cache settings from env
