@@ -15,9 +15,13 @@ Measured in one run, on SQLite (embedded default) and PostgreSQL:
    stores (4 and 5 are in ``timers.py``; they need PostgreSQL);
 6. how fast the read models catch up (events/s, all together and each alone)
    and how long a full rebuild of a 1,000,000-event store takes, with the rows
-   it produces (``read_models.py``; PostgreSQL; ``--quick``: 20,000 events).
+   it produces (``read_models.py``; PostgreSQL; ``--quick``: 20,000 events);
+7. the web app under gunicorn over HTTP: RSVP requests/s and latency with 200
+   clients, and 1,000 players pressing IN on a 20-place match at once, never
+   oversold (``http_load.py``; PostgreSQL; exits 1 if it finds a failure).
 
-Usage: python bench/run.py [--quick] [--stores sqlite,postgres] [--parts core,timers,projections]
+Usage: python bench/run.py [--quick] [--stores sqlite,postgres]
+       [--parts core,timers,projections,http]
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
+import http_load
 import read_models
 import timers
 from booking.fictional import fictional_phone
@@ -197,8 +202,8 @@ def main() -> int:
     parser.add_argument("--stores", default="sqlite,postgres")
     parser.add_argument(
         "--parts",
-        default="core,timers,projections",
-        help="core, timers (PostgreSQL), projections (PostgreSQL)",
+        default="core,timers,projections,http",
+        help="core, timers (PostgreSQL), projections (PostgreSQL), http (PostgreSQL)",
     )
     args = parser.parse_args()
     stores, parts = args.stores.split(","), args.parts.split(",")
@@ -246,11 +251,18 @@ def main() -> int:
             read_models.report(report["projections"])
         else:
             print("\nprojections: skipped (they run on PostgreSQL)")
+    if "http" in parts:
+        if "postgres" in stores:
+            print("http: running ...", file=sys.stderr)
+            report["http"] = http_load.run(quick=args.quick)
+            http_load.report(report["http"])
+        else:
+            print("\nhttp: skipped (it runs on PostgreSQL)")
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / "core.json").write_text(json.dumps(report, indent=2))
     print(f"\nwritten to {out / 'core.json'}")
-    return 0
+    return 1 if report.get("http", {}).get("failures") else 0
 
 
 if __name__ == "__main__":
