@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install test test-fast lint format run demo bench docs ci clean
+.PHONY: help install test test-fast lint format run play demo bench docs ci clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -33,12 +33,16 @@ format: $(STAMP)  ## format the code with ruff
 	$(BIN)/ruff check --fix src tests bench
 	$(BIN)/ruff format src tests bench
 
-run: demo  ## run what there is to run on the embedded store (today: the demo)
+run: $(STAMP)  ## serve the club on http://127.0.0.1:5000 (embedded store in var/club, with a showcase club)
+	BOOKING_DATA_DIR=$${BOOKING_DATA_DIR:-var/club} $(BIN)/booking serve --showcase
+
+play: $(STAMP)  ## the same with the test clock: move time yourself, read every notice in the dev inbox
+	BOOKING_DATA_DIR=$${BOOKING_DATA_DIR:-var/play} BOOKING_TEST_CLOCK=1 $(BIN)/booking serve --showcase --port 5001
 
 demo: $(STAMP)  ## tell seed 004's flows A and B event by event
 	$(BIN)/booking demo
 
-bench: $(STAMP)  ## throughput, history scaling, timers, read-model rebuild of 1M events (~45 min; see docs/operations.md)
+bench: $(STAMP)  ## throughput, history scaling, timers, 1M-event rebuild, HTTP under gunicorn (~45 min; see docs/operations.md)
 	$(BIN)/python bench/run.py
 
 docs: $(STAMP)  ## regenerate docs/events.md from the code
