@@ -1,4 +1,4 @@
-"""What notices say: the seed's copy (seed 004 §18 "Push Notifications"), one place.
+"""What notices and share messages say: the seed's copy (seed 004 §18), one place.
 
 Where the seed has words they are used as written; where it names a notice
 without words (spot filled, cancellation, demotion, expiry) the wording
@@ -27,6 +27,18 @@ DEMOTION = (
     "The places for {date} were cut and you've moved to the head of the waitlist. "
     "You'll get your place back first if one opens."
 )
+
+
+# WhatsApp templates and share messages the organiser copies (seed 004 §18,
+# "for manual sharing"): never sent by the system.
+WHATSAPP_TIER_OPEN = "⚽ Booking now open for {date}! Tap to confirm: {link}"
+WHATSAPP_LAST_CALL = "⚡ We're {n} short for {date}. Can you make it? {link}"
+WHATSAPP_WAITLIST_OFFER = "🎯 Spot just opened for {date}! First to claim: {link}"
+SHARE_ALL = "Book now for {date}. {booked}/{capacity} confirmed → {link}"
+SHARE_TIERED = (
+    "Book now for {date}. Tier A now, Tier B from {b_time}, Tier C from {c_time} → {link}"
+)
+SHARE_TIERS_BC = "Book now for {date}. Tier A now, Tiers B+C from {time} → {link}"
 
 
 def when(kickoff_at: object, timezone: str) -> str:

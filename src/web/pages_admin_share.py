@@ -1,7 +1,8 @@
 """Quick-share messages for WhatsApp, as the seed writes them (seed 004 §18).
 
 "WhatsApp Templates (for manual sharing)" and "Share Messages", filled in for
-one match. The organiser copies them, or opens them in WhatsApp with a
+one match (their words are in ``processes/messages.py`` with every other
+message). The organiser copies them, or opens them in WhatsApp with a
 ``wa.me`` link; nothing here is sent by the system.
 """
 
@@ -12,15 +13,14 @@ from typing import Any
 from urllib.parse import quote
 
 from booking_domain.wording import local_time
-
-TIER_OPEN = "⚽ Booking now open for {date}! Tap to confirm: {link}"
-LAST_CALL = "⚡ We're {n} short for {date}. Can you make it? {link}"
-WAITLIST_OFFER = "🎯 Spot just opened for {date}! First to claim: {link}"
-SHARE_ALL = "Book now for {date}. {booked}/{capacity} confirmed → {link}"
-SHARE_TIERED = (
-    "Book now for {date}. Tier A now, Tier B from {b_time}, Tier C from {c_time} → {link}"
+from processes.messages import (
+    SHARE_ALL,
+    SHARE_TIERED,
+    SHARE_TIERS_BC,
+    WHATSAPP_LAST_CALL,
+    WHATSAPP_TIER_OPEN,
+    WHATSAPP_WAITLIST_OFFER,
 )
-SHARE_TIERS_BC = "Book now for {date}. Tier A now, Tiers B+C from {time} → {link}"
 
 #: Stands in for the link when it is not known (it is shown once, when made).
 LINK_PLACEHOLDER = "[booking link]"
@@ -47,9 +47,9 @@ def share_messages(board: dict[str, Any], link: str | None) -> list[ShareMessage
     short = max(0, board["capacity"] - board["booked"])
     return [
         ShareMessage("share", "Share message", _share_text(board, words)),
-        ShareMessage("tier_open", "Tier open", TIER_OPEN.format(**words)),
-        ShareMessage("last_call", "Last call", LAST_CALL.format(n=short, **words)),
-        ShareMessage("waitlist_offer", "Waitlist offer", WAITLIST_OFFER.format(**words)),
+        ShareMessage("tier_open", "Tier open", WHATSAPP_TIER_OPEN.format(**words)),
+        ShareMessage("last_call", "Last call", WHATSAPP_LAST_CALL.format(n=short, **words)),
+        ShareMessage("waitlist_offer", "Waitlist offer", WHATSAPP_WAITLIST_OFFER.format(**words)),
     ]
 
 
