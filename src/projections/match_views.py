@@ -106,8 +106,10 @@ def match_list(conn: Connection) -> list[dict[str, Any]]:
     return listed
 
 
-def player_matches(conn: Connection, player_id: UUID) -> list[dict[str, Any]]:
-    """A player's answer, queue place and open offer in every match they answered."""
+def player_matches(
+    conn: Connection, player_id: UUID, *, match_id: UUID | None = None
+) -> list[dict[str, Any]]:
+    """A player's answer, queue place and open offer in every match they answered (or one)."""
     query = (
         select(
             matches.c.match_id,
@@ -129,6 +131,8 @@ def player_matches(conn: Connection, player_id: UUID) -> list[dict[str, Any]]:
         .where(roster.c.player_id == player_id)
         .order_by(matches.c.kickoff_at, matches.c.match_id)
     )
+    if match_id is not None:
+        query = query.where(roster.c.match_id == match_id)
     return [utc(r) for r in conn.execute(query).mappings()]
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, func, select
 
+from projections.match_views import player_matches
 from projections.tables import matches, players, queue, roster, utc
 
 
@@ -53,31 +54,8 @@ def match_header(conn: Connection, match_id: UUID) -> dict[str, Any] | None:
 
 def standing_of(conn: Connection, match_id: UUID, player_id: UUID) -> dict[str, Any] | None:
     """A player's answer, queue place and open offer in one match (None: no answer yet)."""
-    found = (
-        conn.execute(
-            select(
-                roster.c.status,
-                roster.c.out_flexible,
-                roster.c.grace_until,
-                queue.c.position.label("waitlist_position"),
-                queue.c.offer_id,
-                queue.c.offer_expires_at,
-            )
-            .outerjoin(
-                queue,
-                and_(queue.c.match_id == roster.c.match_id, queue.c.player_id == player_id),
-            )
-            .where(and_(roster.c.match_id == match_id, roster.c.player_id == player_id))
-        )
-        .mappings()
-        .first()
-    )
-    return utc(found) if found is not None else None
-
-
-def player_id_by_phone(conn: Connection, phone: str) -> UUID | None:
-    found = conn.execute(select(players.c.player_id).where(players.c.phone == phone)).scalar()
-    return found
+    found = player_matches(conn, player_id, match_id=match_id)
+    return found[0] if found else None
 
 
 def player_list(conn: Connection) -> list[dict[str, Any]]:

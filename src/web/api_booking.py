@@ -40,8 +40,9 @@ def checked_header(match_id: UUID, token: str, *, after: int | None = None) -> d
     service = club()
     service.app.get_match(match_id).check_invite_token(token or None, service.app.clock.now())
     header = service.read(match_header, match_id, after=after)
-    if header is None:  # the read models have not seen it yet
-        header = service.read(match_header, match_id, after=service.views.current_to() + 1)
+    if header is None:  # the match exists; the read models have not seen it yet
+        latest = service.app.recorder.max_notification_id()
+        header = service.read(match_header, match_id, after=latest)
     if header is None:
         raise NotFound("No such match.")
     return {**header, "maps_url": maps_url(header["location"])}
