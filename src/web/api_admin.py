@@ -6,6 +6,7 @@ read models once they include that command's events.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -36,6 +37,31 @@ def _verify(token: str) -> str | None:
     return label
 
 
+def admin_route(
+    method: str,
+    rule: str,
+    output: Any,
+    *,
+    body: type | None = None,
+    query: type | None = None,
+    status: int = 200,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """An admin endpoint: bearer auth, the body or query it parses, what it answers."""
+
+    def register(view: Callable[..., Any]) -> Callable[..., Any]:
+        decorated = api_admin.doc(responses=ERRORS)(view)
+        decorated = api_admin.output(output, status_code=status)(decorated)
+        if body is not None:
+            decorated = api_admin.input(body, arg_name="body")(decorated)
+        if query is not None:
+            decorated = api_admin.input(query, location="query", arg_name="query")(decorated)
+        decorated = api_admin.auth_required(auth)(decorated)
+        getattr(api_admin, method)(rule)(decorated)
+        return view
+
+    return register
+
+
 def _match(match_id: UUID, after: int | None) -> dict[str, Any]:
     board = club().read(match_dashboard, match_id, after=after)
     if board is None:
@@ -53,32 +79,20 @@ def _player(player_id: UUID, after: int | None) -> dict[str, Any]:
 # ---------------------------------------------------------------- players
 
 
-@api_admin.post("/players")
-@api_admin.auth_required(auth)
-@api_admin.input(s.PlayerIn, arg_name="body")
-@api_admin.output(s.PlayerOut, status_code=201)
-@api_admin.doc(responses=ERRORS)
+@admin_route("post", "/players", s.PlayerOut, body=s.PlayerIn, status=201)
 def register_player(body: s.PlayerIn) -> Any:
     """Add a player (phone and name unique)."""
     done = club().app.register_player(**body.model_dump(), actor=actor())
     return ok(_player(done.value, done.position), done.position), 201
 
 
-@api_admin.get("/players")
-@api_admin.auth_required(auth)
-@api_admin.input(s.AfterQuery, location="query", arg_name="query")
-@api_admin.output(list[s.PlayerOut])
-@api_admin.doc(responses=ERRORS)
+@admin_route("get", "/players", list[s.PlayerOut], query=s.AfterQuery)
 def list_players(query: s.AfterQuery) -> Any:
     """Every player of the club."""
     return ok(club().read(player_list, after=query.after))
 
 
-@api_admin.patch("/players/<uuid:player_id>")
-@api_admin.auth_required(auth)
-@api_admin.input(s.PlayerPatch, arg_name="body")
-@api_admin.output(s.PlayerOut)
-@api_admin.doc(responses=ERRORS)
+@admin_route("patch", "/players/<uuid:player_id>", s.PlayerOut, body=s.PlayerPatch)
 def update_player(player_id: UUID, body: s.PlayerPatch) -> Any:
     """Rename, change tier, flip the ringer flag, mute."""
     done = club().app.update_player(player_id, **body.model_dump(), actor=actor())
@@ -88,20 +102,13 @@ def update_player(player_id: UUID, body: s.PlayerPatch) -> Any:
 # --------------------------------------------------------------- settings
 
 
-@api_admin.get("/settings")
-@api_admin.auth_required(auth)
-@api_admin.output(s.SettingsOut)
-@api_admin.doc(responses=ERRORS)
+@admin_route("get", "/settings", s.SettingsOut)
 def get_settings() -> Any:
     """The club-wide settings."""
     return ok(vars(club().app.club_policy()))
 
 
-@api_admin.patch("/settings")
-@api_admin.auth_required(auth)
-@api_admin.input(s.SettingsPatch, arg_name="body")
-@api_admin.output(s.SettingsOut)
-@api_admin.doc(responses=ERRORS)
+@admin_route("patch", "/settings", s.SettingsOut, body=s.SettingsPatch)
 def change_settings(body: s.SettingsPatch) -> Any:
     """Change some of the club-wide settings."""
     changes = body.model_dump(exclude_none=True)
@@ -112,42 +119,28 @@ def change_settings(body: s.SettingsPatch) -> Any:
 # ---------------------------------------------------------------- matches
 
 
-@api_admin.post("/matches")
-@api_admin.auth_required(auth)
-@api_admin.input(s.MatchIn, arg_name="body")
-@api_admin.output(s.MatchOut, status_code=201)
-@api_admin.doc(responses=ERRORS)
+@admin_route("post", "/matches", s.MatchOut, body=s.MatchIn, status=201)
 def schedule_match(body: s.MatchIn) -> Any:
     """Create a match in Draft."""
     done = club().app.schedule_match(**body.model_dump(), actor=actor())
     return ok(_match(done.value, done.position), done.position), 201
 
 
-@api_admin.get("/matches")
-@api_admin.auth_required(auth)
-@api_admin.input(s.AfterQuery, location="query", arg_name="query")
-@api_admin.output(list[s.MatchSummaryOut])
-@api_admin.doc(responses=ERRORS)
+@admin_route("get", "/matches", list[s.MatchSummaryOut], query=s.AfterQuery)
 def list_matches(query: s.AfterQuery) -> Any:
     """Every match with its counts, soonest first."""
     return ok(club().read(match_list, after=query.after))
 
 
-@api_admin.get("/matches/<uuid:match_id>")
-@api_admin.auth_required(auth)
-@api_admin.input(s.AfterQuery, location="query", arg_name="query")
-@api_admin.output(s.MatchOut)
-@api_admin.doc(responses=ERRORS)
+@admin_route("get", "/matches/<uuid:match_id>", s.MatchOut, query=s.AfterQuery)
 def get_match(match_id: UUID, query: s.AfterQuery) -> Any:
     """The Match Control Centre's data: counts, roster, open offers."""
     return ok(_match(match_id, query.after))
 
 
-@api_admin.patch("/matches/<uuid:match_id>/enable-booking")
-@api_admin.auth_required(auth)
-@api_admin.input(s.EnableBookingIn, arg_name="body")
-@api_admin.output(s.BookingLinkOut)
-@api_admin.doc(responses=ERRORS)
+@admin_route(
+    "patch", "/matches/<uuid:match_id>/enable-booking", s.BookingLinkOut, body=s.EnableBookingIn
+)
 def enable_booking(match_id: UUID, body: s.EnableBookingIn) -> Any:
     """Turn the shared link on; a fresh token each time, shown only here."""
     windows = body.tier_windows.model_dump() if body.tier_windows else None
@@ -158,11 +151,7 @@ def enable_booking(match_id: UUID, body: s.EnableBookingIn) -> Any:
     return ok({"booking_link": link, "token": done.value}, done.position)
 
 
-@api_admin.patch("/matches/<uuid:match_id>/invite-mode")
-@api_admin.auth_required(auth)
-@api_admin.input(s.InviteModeIn, arg_name="body")
-@api_admin.output(s.MatchOut)
-@api_admin.doc(responses=ERRORS)
+@admin_route("patch", "/matches/<uuid:match_id>/invite-mode", s.MatchOut, body=s.InviteModeIn)
 def change_invite_mode(match_id: UUID, body: s.InviteModeIn) -> Any:
     """All at once ↔ tiered, keeping the link."""
     windows = body.tier_windows.model_dump() if body.tier_windows else None
@@ -183,14 +172,8 @@ def _match_command(name: str, summary: str, command: str, *, body: type | None =
 
     view.__name__ = command
     view.__doc__ = summary
-    method = api_admin.patch if name in ("disable-booking", "capacity") else api_admin.post
-    decorated: Any = view
-    decorated = api_admin.doc(responses=ERRORS)(decorated)
-    decorated = api_admin.output(s.MatchOut)(decorated)
-    if body is not None:
-        decorated = api_admin.input(body, arg_name="body")(decorated)
-    decorated = api_admin.auth_required(auth)(decorated)
-    method(f"/matches/<uuid:match_id>/{name}")(decorated)
+    method = "patch" if name in ("disable-booking", "capacity") else "post"
+    admin_route(method, f"/matches/<uuid:match_id>/{name}", s.MatchOut, body=body)(view)
 
 
 _match_command("disable-booking", "Switch the shared link off.", "disable_booking")
@@ -206,21 +189,14 @@ _match_command("complete", "Complete the match.", "complete_match")
 _match_command("cancel", "Cancel the match; everyone is told.", "cancel_match", body=s.ReasonIn)
 
 
-@api_admin.post("/matches/<uuid:match_id>/players")
-@api_admin.auth_required(auth)
-@api_admin.input(s.AddPlayerIn, arg_name="body")
-@api_admin.output(s.MatchOut)
-@api_admin.doc(responses=ERRORS)
+@admin_route("post", "/matches/<uuid:match_id>/players", s.MatchOut, body=s.AddPlayerIn)
 def add_player(match_id: UUID, body: s.AddPlayerIn) -> Any:
     """Manual add: always works, even over capacity."""
     done = club().app.add_player_to_match(match_id, body.player_id, actor=actor())
     return ok(_match(match_id, done.position), done.position)
 
 
-@api_admin.post("/matches/<uuid:match_id>/waitlist/reissue")
-@api_admin.auth_required(auth)
-@api_admin.output(list[s.OfferOut])
-@api_admin.doc(responses=ERRORS)
+@admin_route("post", "/matches/<uuid:match_id>/waitlist/reissue", list[s.OfferOut])
 def reissue_offers(match_id: UUID) -> Any:
     """ "Send new waitlist offers"."""
     done = club().app.reissue_offers(match_id, actor=actor())
@@ -236,20 +212,14 @@ def reissue_offers(match_id: UUID) -> Any:
     return ok(offers, done.position)
 
 
-@api_admin.post("/matches/<uuid:match_id>/dropouts/<uuid:player_id>/release")
-@api_admin.auth_required(auth)
-@api_admin.output(s.MatchOut)
-@api_admin.doc(responses=ERRORS)
+@admin_route("post", "/matches/<uuid:match_id>/dropouts/<uuid:player_id>/release", s.MatchOut)
 def release_spot(match_id: UUID, player_id: UUID) -> Any:
     """ "Release spot now": skip the rest of a dropout's grace period."""
     done = club().app.release_spot(match_id, player_id, actor=actor())
     return ok(_match(match_id, done.position), done.position)
 
 
-@api_admin.post("/matches/<uuid:match_id>/last-call")
-@api_admin.auth_required(auth)
-@api_admin.output(s.LastCallOut)
-@api_admin.doc(responses=ERRORS)
+@admin_route("post", "/matches/<uuid:match_id>/last-call", s.LastCallOut)
 def last_call(match_id: UUID) -> Any:
     """ "Send last-call" to PENDING and OUT-but-flexible players."""
     done = club().app.send_last_call(match_id, actor=actor())
@@ -259,32 +229,21 @@ def last_call(match_id: UUID) -> Any:
 # ------------------------------------------------------------------ reads
 
 
-@api_admin.get("/matches/<uuid:match_id>/activity")
-@api_admin.auth_required(auth)
-@api_admin.input(s.AfterQuery, location="query", arg_name="query")
-@api_admin.output(list[s.ActivityOut])
-@api_admin.doc(responses=ERRORS)
+@admin_route("get", "/matches/<uuid:match_id>/activity", list[s.ActivityOut], query=s.AfterQuery)
 def activity(match_id: UUID, query: s.AfterQuery) -> Any:
     """The activity feed, newest first."""
     _match(match_id, query.after)
     return ok(club().read(activity_of, match_id))
 
 
-@api_admin.get("/matches/<uuid:match_id>/offers")
-@api_admin.auth_required(auth)
-@api_admin.input(s.AfterQuery, location="query", arg_name="query")
-@api_admin.output(list[s.OfferLogOut])
-@api_admin.doc(responses=ERRORS)
+@admin_route("get", "/matches/<uuid:match_id>/offers", list[s.OfferLogOut], query=s.AfterQuery)
 def offer_log(match_id: UUID, query: s.AfterQuery) -> Any:
     """Every offer of the match and how it ended."""
     _match(match_id, query.after)
     return ok(club().read(offers_of, match_id))
 
 
-@api_admin.get("/matches/<uuid:match_id>/events")
-@api_admin.auth_required(auth)
-@api_admin.output(list[s.EventOut])
-@api_admin.doc(responses=ERRORS)
+@admin_route("get", "/matches/<uuid:match_id>/events", list[s.EventOut])
 def events(match_id: UUID) -> Any:
     """The raw event streams of the match, in order."""
     found = match_events(club().app, match_id)
@@ -293,11 +252,7 @@ def events(match_id: UUID) -> Any:
     return ok(found)
 
 
-@api_admin.get("/notifications")
-@api_admin.auth_required(auth)
-@api_admin.input(s.LedgerQuery, location="query", arg_name="query")
-@api_admin.output(list[s.LedgerOut])
-@api_admin.doc(responses=ERRORS)
+@admin_route("get", "/notifications", list[s.LedgerOut], query=s.LedgerQuery)
 def notifications(query: s.LedgerQuery) -> Any:
     """The notification ledger: who was told what, and what became of it."""
     entries = club().outbox.ledger(match_id=query.match_id, player_id=query.player_id)
