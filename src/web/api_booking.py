@@ -20,7 +20,7 @@ from booking_domain.application import BookingWindow
 from booking_domain.errors import NotFound
 from booking_domain.rsvp import PlayerStanding
 from projections.public_views import match_header, standing_of
-from web import schemas as s
+from web import schemas_public as s
 from web.envelope import ok
 from web.security import READS, limit_writes, limiter
 from web.services import club

@@ -14,7 +14,7 @@ from apiflask import APIBlueprint
 
 from booking_domain.errors import InvalidTransition
 from booking_domain.identity import PhoneNumber
-from web import schemas as s
+from web import schemas_public as s
 from web.envelope import ok
 from web.services import club
 

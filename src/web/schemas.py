@@ -19,9 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
-    RootModel,
     StrictBool,
-    StrictFloat,
     StrictInt,
     StrictStr,
 )
@@ -31,6 +29,8 @@ UtcTime = Annotated[
     datetime, PlainSerializer(lambda t: t.astimezone(UTC).isoformat(), return_type=str)
 ]
 Tier = Literal["A", "B", "C"]
+#: A player's response in a match (domain.md "response").
+Status = Literal["IN", "HELD", "WAITLIST", "MAYBE", "OUT", "PENDING"]
 
 
 def _text_only(value: object) -> object:
@@ -160,7 +160,7 @@ class TierWindowsOut(Out):
 class RosterEntryOut(Out):
     player_id: UUID
     name: str
-    status: Literal["IN", "HELD", "WAITLIST", "MAYBE", "OUT", "PENDING"]
+    status: Status
     waitlist_position: int | None
     out_flexible: bool
     is_ringer: bool
@@ -276,140 +276,3 @@ class AfterQuery(Body):
     """Read endpoints: wait until the read models include this event position."""
 
     after: Annotated[int, Field(ge=0, le=2**62)] | None = None
-
-
-# -------------------------------------------------------- public booking
-
-
-class TokenQuery(Body):
-    token: StrictStr = ""
-
-
-class LiveQuery(Body):
-    token: StrictStr = ""
-    phone: StrictStr = ""
-    #: The ``X-Event-Position`` of the caller's own last write: the answer includes it.
-    after: Annotated[int, Field(ge=0, le=2**62)] | None = None
-
-
-class PublicMatchOut(Out):
-    match_id: UUID
-    title: str
-    kickoff_at: UtcTime
-    timezone: str
-    location: str
-    maps_url: str
-    capacity: int
-    booked: int
-    waitlist: int
-    spots_left: int
-    state: str
-    booking_enabled: bool
-    invite_mode: str
-    tier_windows: TierWindowsOut | None
-    instant_claim: bool
-    price_minor: int
-    currency: str
-
-
-class RespondIn(Body):
-    match_id: UUID
-    token: StrictStr
-    phone: StrictStr
-    action: Literal["IN", "OUT", "WAITLIST", "MAYBE"]
-    out_flexible: StrictBool = False
-    name: StrictStr | None = None
-    source: Literal["web", "app"] = "web"
-
-
-class ClaimIn(Body):
-    match_id: UUID
-    token: StrictStr
-    phone: StrictStr
-
-
-class LiveOfferOut(Out):
-    offer_id: UUID
-    expires_at: UtcTime
-
-
-class StandingOut(Out):
-    player_id: UUID
-    status: Literal["IN", "HELD", "WAITLIST", "MAYBE", "OUT", "PENDING"]
-    waitlist_position: int | None = None
-    hold: UtcTime | None = None
-    grace_until: UtcTime | None = None
-    out_flexible: bool = False
-    offer: LiveOfferOut | None = None
-    instant_claim: bool = False
-
-
-class TierOpeningOut(Out):
-    """A tier window still to open, for the page's "Tier X opens in …" (seed 004 §18)."""
-
-    tier: Tier
-    opens_at: UtcTime
-    #: The caller may not book before ``opens_at`` (their tier; no phone: no tier open yet).
-    caller_waits: bool
-    #: B and C open at the same time: worded "Tiers B+C".
-    b_and_c_together: bool
-    #: The caller is (or would book as) a ringer: "Booking opens for your tier at …".
-    ringer: bool
-
-
-class LiveOut(Out):
-    booked: int
-    capacity: int
-    waitlist: int
-    spots_left: int
-    state: str
-    booking_enabled: bool
-    status: Literal["IN", "HELD", "WAITLIST", "MAYBE", "OUT", "PENDING"] | None
-    waitlist_position: int | None
-    grace_until: UtcTime | None = None
-    offer: LiveOfferOut | None
-    instant_claim: bool
-    #: The server's time (a test clock may differ from the browser's): countdowns run on it.
-    now: UtcTime | None = None
-    out_flexible: bool = False
-    #: The caller may not book before this (their tier's window has not opened).
-    opens_at: UtcTime | None = None
-    opening: TierOpeningOut | None = None
-    #: Why no one may answer now, in the domain's words (booking off, locked, …).
-    closed: str | None = None
-
-
-# ------------------------------------------------------------- test clock
-
-
-class AdvanceBy(Body):
-    advance_seconds: Annotated[StrictInt | StrictFloat, Field(ge=0, le=366 * 24 * 3600)]
-
-
-class MoveTo(Body):
-    now: IsoTime
-
-
-class ClockIn(RootModel[AdvanceBy | MoveTo]):
-    """Move the test clock by some seconds, or to a moment (never back)."""
-
-
-class FiredOut(Out):
-    match_id: UUID
-    kind: str
-    due_at: UtcTime
-
-
-class ClockOut(Out):
-    now: UtcTime
-    fired: list[FiredOut] = []
-
-
-class InboxQuery(Body):
-    phone: StrictStr
-
-
-class InboxOut(Out):
-    kind: str
-    text: str
-    at: UtcTime
