@@ -14,10 +14,19 @@ from eventsourcing.domain import Aggregate, CanInitAggregate, decorated_funcs
 
 from booking_domain.club import ClubSettings
 from booking_domain.match import Match
+from booking_domain.payment import Payment
 from booking_domain.player import NameIndex, PhoneIndex, Player
 from booking_domain.waitlist import Waitlist
 
-AGGREGATES: list[type[Aggregate]] = [Match, Waitlist, Player, PhoneIndex, NameIndex, ClubSettings]
+AGGREGATES: list[type[Aggregate]] = [
+    Match,
+    Waitlist,
+    Payment,
+    Player,
+    PhoneIndex,
+    NameIndex,
+    ClubSettings,
+]
 _COMMON = {"originator_id", "originator_version", "timestamp", "originator_topic"}
 
 HEADER = """# Events catalogue

@@ -74,10 +74,14 @@ class AdminCommands(Transacting):
         tier: str | None = None,
         is_ringer: bool | None = None,
         muted: bool | None = None,
+        guardian_phones: Iterable[str] | None = None,
         actor: str = ADMIN,
     ) -> Done[UUID]:
-        """Rename, change tier, flip the ringer flag or mute (seed 004 §22.4)."""
+        """Rename, change tier, flip the ringer flag, mute (seed 004 §22.4), set guardians."""
         parsed_name = PlayerName.parse(name) if name is not None else None
+        guardians = (
+            [PhoneNumber.parse(g) for g in guardian_phones] if guardian_phones is not None else None
+        )
         parsed_tier = parse_enum(Tier, tier, "tier") if tier is not None else None
 
         def work(unit: Unit, now: datetime) -> UUID:
@@ -90,6 +94,8 @@ class AdminCommands(Transacting):
                 player.change_tier(tier=parsed_tier, actor=actor, now=now)
             if muted is not None:
                 player.set_muted(muted=muted, actor=actor, now=now)
+            if guardians is not None:
+                player.set_guardians(phones=guardians, actor=actor, now=now)
             return player.id
 
         return self._transact(work)

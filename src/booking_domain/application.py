@@ -18,6 +18,7 @@ from booking_domain.admin_commands import AdminCommands
 from booking_domain.errors import BookingClosed, ConcurrencyConflict, NotFound
 from booking_domain.identity import PhoneNumber
 from booking_domain.match import Match
+from booking_domain.paid_commands import PaidPlaces, PaymentStarted
 from booking_domain.player import Player
 from booking_domain.rsvp import PlayerStanding
 from booking_domain.timers import TimerKind
@@ -33,6 +34,7 @@ __all__ = [
     "BookingWindow",
     "ConcurrencyConflict",
     "Done",
+    "PaymentStarted",
     "Response",
     "TierOpening",
 ]
@@ -76,7 +78,7 @@ class BookingWindow:
     opening: TierOpening | None
 
 
-class BookingApp(AdminCommands):
+class BookingApp(PaidPlaces, AdminCommands):
     """Matches, waitlists and players for one club (seed 004, domain.md)."""
 
     name = "Booking"
@@ -165,7 +167,7 @@ class BookingApp(AdminCommands):
         nothing left to do and writes nothing.
         """
         timer_kind = parse_enum(TimerKind, kind, "kind")
-        if timer_kind in (TimerKind.GRACE_END, TimerKind.OFFER_EXPIRY):
+        if timer_kind in (TimerKind.GRACE_END, TimerKind.OFFER_EXPIRY, TimerKind.PAYMENT_WINDOW):
             return self.process_deadlines(match_id)
         if timer_kind == TimerKind.INSTANT_CLAIM:
             return self._on_match(match_id, timed.start_instant_claim)

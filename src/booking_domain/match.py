@@ -276,3 +276,56 @@ class Match(MatchAnnouncements):
         self.roster.put(
             RosterEntry(player_id, Status.IN, timestamp, Source.SYSTEM, placed_seq=self._seq)
         )
+
+    # ------------------------------------------------------------------ holds
+
+    def hold_place(
+        self, *, player_id: UUID, offer_id: UUID, until: datetime, now: datetime
+    ) -> None:
+        """A paid offer holds a free place for a waiting player while they pay (seed 000)."""
+        if self.status_of(player_id) != Status.WAITLIST:
+            raise GuardTripped("Only a waiting player can have a place held.")
+        if self.free_places <= 0:
+            raise GuardTripped("There is no free place to hold.")
+        self._place_held(player_id=player_id, offer_id=offer_id, until=until, timestamp=now)
+
+    @event("PlaceHeld")
+    def _place_held(
+        self, *, player_id: UUID, offer_id: UUID, until: datetime, timestamp: datetime
+    ) -> None:
+        """A place is held for a player until ``until``, theirs once they pay (seed 000)."""
+        self.roster.put(
+            RosterEntry(player_id, Status.HELD, timestamp, Source.SYSTEM, placed_seq=self._seq)
+        )
+
+    def confirm_hold(self, *, player_id: UUID, payment_id: UUID, now: datetime) -> None:
+        """Payment confirmed: the held place becomes the player's (HELD → IN)."""
+        if self.status_of(player_id) != Status.HELD:
+            raise GuardTripped("Only a held place can be confirmed.")
+        self._hold_confirmed(player_id=player_id, payment_id=payment_id, timestamp=now)
+
+    @event("HoldConfirmed")
+    def _hold_confirmed(self, *, player_id: UUID, payment_id: UUID, timestamp: datetime) -> None:
+        """The player paid: their held place is confirmed, keeping its seniority."""
+        self.roster.update(player_id, status=Status.IN, since=timestamp)
+
+    def release_hold(
+        self, *, player_id: UUID, reason: str, to_status: Status, now: datetime
+    ) -> None:
+        """The offer ended unpaid: the place is free again. The player is back to
+        WAITLIST (expired, superseded: they keep their queue place) or OUT (declined)."""
+        if self.status_of(player_id) != Status.HELD:
+            raise GuardTripped("Only a held place can be released.")
+        self._hold_released(
+            player_id=player_id, reason=reason, to_status=str(to_status), timestamp=now
+        )
+
+    @event("HoldReleased")
+    def _hold_released(
+        self, *, player_id: UUID, reason: str, to_status: str, timestamp: datetime
+    ) -> None:
+        """A held place was let go (``reason``: expired, declined, capacity cut, locked…)."""
+        self.roster.put(RosterEntry(player_id, Status(to_status), timestamp, Source.SYSTEM))
+
+    def held_players(self) -> list[UUID]:
+        return [e.player_id for e in self.roster.with_status(Status.HELD)]

@@ -92,8 +92,8 @@ class MatchSchedule(CopiesContainersOnly, Aggregate):
         if not 1 <= offer_fanout <= 20:
             raise ValidationError("offer_fanout", "must be between 1 and 20")
         mode = offer_mode or cls._default_offer_mode(price, admission)
-        if mode != OfferMode.FIRST_TO_CLAIM or admission != Admission.OPEN:
-            # Paid offers (seed 000) and approval slots (seed 002) are not offered yet.
+        if mode == OfferMode.APPROVAL or admission != Admission.OPEN:
+            # Approval slots (seed 002) are not offered yet.
             raise ValidationError("offer_mode", f"{mode} is not available yet")
         match: Self = cls(
             title=title,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from booking_domain import policies
+from booking_domain import payment_window, policies
 from booking_domain.errors import InvalidTransition
 from booking_domain.match import Match
 from booking_domain.queue_entries import Offer
@@ -24,8 +24,15 @@ SYSTEM = "system"
 
 
 def is_instant_claim(match: Match, now: datetime) -> bool:
-    """Under 30 minutes to kick-off freed places go to the first tap (seed 004 §7)."""
-    return now < match.kickoff_at and policies.offer_ttl(match.kickoff_at, now) is None
+    """Under 30 minutes to kick-off freed places go to the first tap (seed 004 §7).
+
+    Only where places are claimed, not paid for or approved.
+    """
+    return (
+        match.offer_mode == OfferMode.FIRST_TO_CLAIM
+        and now < match.kickoff_at
+        and policies.offer_ttl(match.kickoff_at, now) is None
+    )
 
 
 def catch_up(match: Match, waitlist: Waitlist, now: datetime, *, offer: bool = True) -> None:
@@ -86,7 +93,8 @@ def fill_free_places(
     reason: str = "place_free",
     when_full: str = "spot_filled",
 ) -> list[Offer]:
-    """Bring the offers in line with the free places (first_to_claim).
+    """Bring the offers in line with the free places (first_to_claim; paid places
+    are ``payment_window.fill_paid_places``'s).
 
     Full → every open offer ends (``when_full``: spot filled, capacity cut, …)
     and the round starts afresh.
@@ -95,6 +103,10 @@ def fill_free_places(
     places than before → the offers furthest back in the queue end. Under 30
     minutes to kick-off nobody gets an offer: first tap wins.
     """
+    if match.offer_mode == OfferMode.PAYMENT_WINDOW:
+        if not match.is_booking_open():
+            waitlist.supersede_all(reason=_closed_reason(match), now=now)
+        return payment_window.fill_paid_places(match, waitlist, now, reason=reason)
     if match.offer_mode != OfferMode.FIRST_TO_CLAIM:
         raise InvalidTransition(f"Offer mode {match.offer_mode} is not available yet.")
     if match.free_places <= 0:

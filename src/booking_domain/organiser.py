@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from booking_domain import policies
+from booking_domain import payment_window, policies
 from booking_domain.errors import InvalidTransition
 from booking_domain.match import Match
 from booking_domain.offers import SYSTEM, catch_up, fill_free_places, place_freed
 from booking_domain.queue_entries import Offer
-from booking_domain.values import InviteMode, Source, Status, TierWindows
+from booking_domain.values import InviteMode, OfferMode, Source, Status, TierWindows
 from booking_domain.waitlist import Waitlist
 
 
@@ -26,6 +26,12 @@ def admin_add(match: Match, waitlist: Waitlist, player_id: UUID, actor: str, now
     if entry is not None and entry.in_grace:
         match.retract_dropout(player_id=player_id, source=Source.ADMIN, now=now)
     else:
+        if entry is not None and entry.status == Status.HELD:
+            # A held place the admin confirms by hand: the hold is let go first,
+            # so the add takes that place rather than going over capacity.
+            match.release_hold(
+                player_id=player_id, reason="admin_added", to_status=Status.WAITLIST, now=now
+            )
         # Their open offer, if any, was overtaken by the admin, not turned down.
         waitlist.leave(
             player_id=player_id, reason="admin_added", actor=actor, now=now, declined=False
@@ -65,6 +71,13 @@ def _shrink(match: Match, waitlist: Waitlist, excess: int, now: datetime) -> Non
             player_id=entry.player_id, reason="capacity_reduced", actor=SYSTEM, now=now
         )
         excess -= 1
+    # Then held places, latest first: nobody has paid for them yet.
+    if excess > 0:
+        latest_holds = sorted(waitlist.holding_offers(), key=lambda o: o.issued_at)[-excess:]
+        for offer in latest_holds:
+            waitlist.supersede_offer(offer=offer, reason="capacity_reduced", now=now)
+        payment_window.release_ended_holds(match, waitlist, now)
+        excess -= len(latest_holds)
     victims = match.latest_placed(excess)
     for pid in victims:
         match.demote(player_id=pid, reason="capacity_reduced", now=now)
@@ -91,6 +104,13 @@ def reissue_offers(match: Match, waitlist: Waitlist, actor: str, now: datetime) 
     """
     match.ensure_open_for_players(now)
     catch_up(match, waitlist, now)
+    if match.offer_mode == OfferMode.PAYMENT_WINDOW:
+        # Paid offers under way keep their time; the free places go to the queue
+        # again, to those who let an offer lapse too.
+        waitlist.close_round(reason="reissued", now=now)
+        return payment_window.fill_paid_places(
+            match, waitlist, now, reason="reissued", promoted_by=actor, force=True
+        )
     if _fresh_batch_open(match, waitlist):
         return []
     waitlist.supersede_all(reason="reissued", now=now)
@@ -174,3 +194,4 @@ def _wind_down(match: Match, waitlist: Waitlist, reason: str, now: datetime) -> 
     for entry in match.roster.in_grace():
         match.finalise_dropout(player_id=entry.player_id, reason=reason, actor=SYSTEM, now=now)
     waitlist.supersede_all(reason=reason, now=now)
+    payment_window.release_ended_holds(match, waitlist, now)

@@ -134,6 +134,29 @@ class Player(CopiesContainersOnly, Aggregate):
         """A player was muted or unmuted for notices."""
         self.muted = muted
 
+    def set_guardians(self, *, phones: list[PhoneNumber], actor: str, now: datetime) -> None:
+        """The parents or carers who may see, pay and decline this player's offers."""
+        if len(phones) > MAX_GUARDIANS:
+            raise ValidationError("guardian_phones", f"at most {MAX_GUARDIANS}")
+        if any(p.e164 == self.phone for p in phones):
+            raise ValidationError("guardian_phones", "a player cannot be their own guardian")
+        wanted = sorted({p.e164 for p in phones})
+        if wanted != sorted(self.guardian_phones):
+            self._guardians_changed(guardian_phones=wanted, actor=actor, timestamp=now)
+
+    @event("GuardiansChanged")
+    def _guardians_changed(
+        self, *, guardian_phones: list[str], actor: str, timestamp: datetime
+    ) -> None:
+        """The player's guardians (their phones) were set by an admin."""
+        self.guardian_phones = list(guardian_phones)
+
+    def answers_to(self, phone: PhoneNumber) -> str | None:
+        """Who this phone is to the player: "player", "guardian", or None (a stranger)."""
+        if phone.e164 == self.phone:
+            return "player"
+        return "guardian" if phone.e164 in self.guardian_phones else None
+
 
 def _check_email(email: str | None) -> str | None:
     email = (email or "").strip() or None

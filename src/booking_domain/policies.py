@@ -131,3 +131,11 @@ LAST_CALL_COOLDOWN = 6 * HOUR
 def instant_claim_from(kickoff_at: datetime) -> datetime:
     """The first moment at which ``offer_ttl`` says instant claim (under 30 min to go)."""
     return kickoff_at - OFFER_CUTOFF - INSTANT_CLAIM_BELOW + timedelta(microseconds=1)
+
+
+def payment_window_end(kickoff_at: datetime, now: datetime, minutes: int) -> datetime | None:
+    """When a paid offer made ``now`` ends: ``now + payment_window_minutes``, never past
+    kick-off − 15 min (domain.md "Paid offers"); ``None`` when that leaves under 5
+    minutes to pay, too little to be fair, so no paid offer is made."""
+    ends = min(now + minutes * MINUTE, offer_cutoff(kickoff_at))
+    return ends if ends - now >= MIN_OFFER_TTL else None

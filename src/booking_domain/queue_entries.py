@@ -31,10 +31,18 @@ class QueueEntry(Immutable):
 
 @dataclass(frozen=True)
 class Offer(Immutable):
-    """A time-limited right for one waiting player to take a freed place."""
+    """A time-limited right for one waiting player to take a freed place.
+
+    ``holds``: a paid offer (seed 000): the match holds a place for the player
+    while they pay. ``payment_id``: the payment attempt under way, if any (a
+    failed attempt may be followed by another within the window).
+    """
 
     offer_id: UUID
     player_id: UUID
     batch: int
     issued_at: datetime
     expires_at: datetime
+    holds: bool = False
+    payment_id: UUID | None = None
+    attempts: int = 0

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from booking_domain import payment_window
 from booking_domain.errors import (
     InvalidTransition,
     MatchFull,
@@ -28,6 +29,8 @@ from booking_domain.queue_entries import Offer
 from booking_domain.values import Action, Booker, ClubPolicy, Source, Status
 from booking_domain.waitlist import Waitlist
 
+HELD_FOR_YOU = "A place is held for you — log in to your account to pay and confirm it."
+
 
 @dataclass(frozen=True)
 class PlayerStanding:
@@ -39,20 +42,26 @@ class PlayerStanding:
     in_grace_until: datetime | None
     out_flexible: bool
     instant_claim: bool
+    #: A paid offer's held place: theirs if they pay by then (seed 000).
+    hold_until: datetime | None = None
 
 
 def standing(match: Match, waitlist: Waitlist, player_id: UUID, now: datetime) -> PlayerStanding:
     """As it is at ``now``: an offer or a grace period that has run out is not shown."""
     entry = match.roster.get(player_id)
     offer = waitlist.open_offer_for(player_id)
+    if offer is not None and offer.expires_at <= now:
+        offer = None
     grace_until = entry.grace_until if entry else None
+    held = offer is not None and offer.holds
     return PlayerStanding(
         status=match.status_of(player_id),
         waitlist_position=waitlist.position_of(player_id),
-        offer=offer if offer and offer.expires_at > now else None,
+        offer=None if held else offer,  # a paid offer is paid for, not claimed
         in_grace_until=grace_until if grace_until and grace_until > now else None,
         out_flexible=entry.out_flexible if entry else False,
         instant_claim=is_instant_claim(match, now),
+        hold_until=offer.expires_at if offer is not None and held else None,
     )
 
 
@@ -107,8 +116,8 @@ def _say_in(match: Match, waitlist: Waitlist, booker: Booker, now: datetime, sou
     if entry is not None and entry.in_grace:
         match.retract_dropout(player_id=pid, source=source, now=now)
         return
-    if entry is not None and entry.status == Status.IN:
-        return
+    if entry is not None and entry.status in (Status.IN, Status.HELD):
+        return  # HELD: their place is waiting for their payment
     if pid in waitlist:
         _claim_for_queued(match, waitlist, pid, now, source, saying_in=True)
         return
@@ -140,7 +149,9 @@ def _join_waitlist(
     entry = match.roster.get(pid)
     if entry is not None and entry.in_grace:
         raise InvalidTransition("Your place is still held for you — tap IN to keep it.")
-    if entry is not None and entry.status in (Status.IN, Status.HELD):
+    if entry is not None and entry.status == Status.HELD:
+        raise InvalidTransition(HELD_FOR_YOU)
+    if entry is not None and entry.status == Status.IN:
         raise InvalidTransition("You're already IN — no need to queue.")
     if pid in waitlist:
         return
@@ -168,6 +179,9 @@ def _step_back(
             player_id=pid, to_status=to_status, flexible=flexible, source=source, now=now
         )
         return
+    offer = waitlist.open_offer_for(pid)
+    if entry is not None and entry.status == Status.HELD and offer is not None:
+        payment_window.decline(match, waitlist, offer, "player", now)
     if pid in waitlist:
         waitlist.leave(player_id=pid, reason=f"said {to_status}", actor="player", now=now)
     if to_status == Status.OUT:
@@ -184,6 +198,8 @@ def claim(
     catch_up(match, waitlist, now)
     if match.status_of(player_id) == Status.IN:
         return
+    if match.status_of(player_id) == Status.HELD:
+        raise InvalidTransition(HELD_FOR_YOU)
     if player_id not in waitlist:
         raise NoOffer()
     _claim_for_queued(match, waitlist, player_id, now, source)

@@ -17,6 +17,7 @@ from uuid import UUID
 
 from booking_domain import policies
 from booking_domain.match import Match
+from booking_domain.values import OfferMode
 from booking_domain.waitlist import Waitlist
 
 #: The keyword the event store's recorder is given each touched match's timers by.
@@ -31,6 +32,7 @@ class TimerKind(StrEnum):
     TIER_OPEN = "tier_open"
     LAST_CALL = "last_call"
     INSTANT_CLAIM = "instant_claim"
+    PAYMENT_WINDOW = "payment_window"
 
 
 @dataclass(frozen=True, order=True)
@@ -55,11 +57,14 @@ def timers_for(match: Match, waitlist: Waitlist, now: datetime) -> list[Timer]:
     """
     due: set[tuple[datetime, TimerKind]] = set()
     due |= {(e.grace_until, TimerKind.GRACE_END) for e in match.roster.in_grace() if e.grace_until}
-    due |= {(o.expires_at, TimerKind.OFFER_EXPIRY) for o in waitlist.offers}
+    due |= {
+        (o.expires_at, TimerKind.PAYMENT_WINDOW if o.holds else TimerKind.OFFER_EXPIRY)
+        for o in waitlist.offers
+    }
     if match.is_booking_open() and now < match.kickoff_at:
         if (opening := match.next_tier_opening()) is not None:
             due.add((opening, TimerKind.TIER_OPEN))
         due |= {(at, TimerKind.LAST_CALL) for at in match.last_calls_due().values()}
-        if match.instant_claim_started_at is None:
+        if match.instant_claim_started_at is None and match.offer_mode == OfferMode.FIRST_TO_CLAIM:
             due.add((policies.instant_claim_from(match.kickoff_at), TimerKind.INSTANT_CLAIM))
     return sorted(Timer(at, kind, match.id) for at, kind in due)

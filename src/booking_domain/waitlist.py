@@ -12,18 +12,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 from uuid import UUID, uuid4, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from booking_domain import errors
 from booking_domain.errors import GuardTripped
+from booking_domain.paid_offers import PaidOffers
 from booking_domain.queue_entries import Offer, QueueEntry
-from booking_domain.values import CopiesContainersOnly
 
 
-class Waitlist(CopiesContainersOnly, Aggregate):
+class Waitlist(PaidOffers):
     """The queue and offers of one match (domain.md, "Aggregates")."""
 
     @staticmethod
@@ -43,63 +42,6 @@ class Waitlist(CopiesContainersOnly, Aggregate):
         self.queue: list[QueueEntry] = []
         self.offers: list[Offer] = []
         self.batches_issued = 0
-
-    # ----------------------------------------------------------------- queries
-
-    def _last_offered(self) -> dict[str, datetime]:
-        """Player id (hex) → when last offered a place (replaced, never changed in place)."""
-        return dict(self.__dict__.get("_last_offered_at", {}))
-
-    def offered_since(self, player_id: UUID, since: datetime) -> bool:
-        at = self._last_offered().get(player_id.hex)
-        return at is not None and at >= since
-
-    def __contains__(self, player_id: object) -> bool:
-        return any(e.player_id == player_id for e in self.queue)
-
-    @property
-    def size(self) -> int:
-        # Not __len__: an empty aggregate must not be falsy (the library tests truth).
-        return len(self.queue)
-
-    def position_of(self, player_id: UUID) -> int | None:
-        for index, entry in enumerate(self.queue, start=1):
-            if entry.player_id == player_id:
-                return index
-        return None
-
-    def _position(self, player_id: UUID) -> int:
-        position = self.position_of(player_id)
-        assert position is not None, "checked by the caller"
-        return position
-
-    def entry_of(self, player_id: UUID) -> QueueEntry | None:
-        position = self.position_of(player_id)
-        return self.queue[position - 1] if position else None
-
-    def open_offer_for(self, player_id: UUID) -> Offer | None:
-        return next((o for o in self.offers if o.player_id == player_id), None)
-
-    def waiting(self) -> list[UUID]:
-        """Everyone in the queue, in order."""
-        return [e.player_id for e in self.queue]
-
-    def candidates(self) -> list[UUID]:
-        """Who the next offers go to: queue order, skipping open offers and passed players."""
-        offered = {o.player_id for o in self.offers}
-        return [e.player_id for e in self.queue if not e.passed and e.player_id not in offered]
-
-    def claimants(self) -> int:
-        """How many waiting players still have first call on a free place (FIFO fairness).
-
-        Those who let an offer lapse this round have had their turn; places
-        beyond the claimants are open to anyone (seed 004: "otherwise the
-        place is open to anyone").
-        """
-        return sum(1 for e in self.queue if not e.passed)
-
-    def bumped_players(self) -> list[UUID]:
-        return [e.player_id for e in self.queue if e.bumped]
 
     # ------------------------------------------------------------------ queue
 
@@ -199,13 +141,6 @@ class Waitlist(CopiesContainersOnly, Aggregate):
     def _bumped_player_reinstated(self, *, player_id: UUID, timestamp: datetime) -> None:
         """A bumped player left the queue because their place came back."""
         self._remove(player_id)
-
-    def _remove(self, player_id: UUID) -> None:
-        self.queue = [e for e in self.queue if e.player_id != player_id]
-        self.offers = [o for o in self.offers if o.player_id != player_id]
-
-    def _mark(self, player_id: UUID, **changes: Any) -> None:
-        self.queue = [replace(e, **changes) if e.player_id == player_id else e for e in self.queue]
 
     # ----------------------------------------------------------------- offers
 
@@ -340,6 +275,10 @@ class Waitlist(CopiesContainersOnly, Aggregate):
         for offer in extra:
             self._supersede(offer, reason, now)
         return extra
+
+    def supersede_offer(self, *, offer: Offer, reason: str, now: datetime) -> None:
+        """End one open offer unclaimed (a capacity cut takes its held place)."""
+        self._supersede(offer, reason, now)
 
     def _supersede(self, offer: Offer, reason: str, now: datetime) -> None:
         self._offer_superseded(

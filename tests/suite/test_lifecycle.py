@@ -103,7 +103,8 @@ def test_disabling_booking_ends_open_offers(club: Club) -> None:
         ("title", {"title": ""}),
         ("timezone", {"timezone": "Mars/Olympus"}),
         ("currency", {"currency": "pounds"}),
-        ("offer_mode", {"price_minor": 500}),
+        ("offer_mode", {"admission": "approval"}),
+        ("payment_window_minutes", {"price_minor": 500, "payment_window_minutes": 0}),
     ],
 )
 def test_bad_match_details_are_refused(club: Club, field: str, options: dict[str, object]) -> None:
