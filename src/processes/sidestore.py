@@ -1,4 +1,5 @@
-"""The tables beside the events: timers, the outbox, tracking, the dev inbox, admin tokens.
+"""The tables beside the events: timers, the outbox, tracking, the dev inbox, admin tokens,
+portal login codes and payment tasks.
 
 They live in the event store's own database (the SQLite file, the PostgreSQL
 schema; for the in-memory store, a private in-memory SQLite database guarded
@@ -29,6 +30,8 @@ TABLES = (
     "booking_tracking",
     "booking_inbox",
     "booking_admin_tokens",
+    "booking_login_codes",
+    "booking_payment_tasks",
 )
 
 
@@ -67,6 +70,19 @@ def ddl(dialect: str, t: Mapping[str, str]) -> list[str]:
         f"CREATE TABLE IF NOT EXISTS {t['booking_admin_tokens']} ("
         " digest TEXT PRIMARY KEY, label TEXT NOT NULL, created_us BIGINT NOT NULL,"
         " revoked_us BIGINT NOT NULL DEFAULT 0)",
+        # Portal login codes: only digests, one live code per phone (``login_codes.py``).
+        f"CREATE TABLE IF NOT EXISTS {t['booking_login_codes']} ("
+        " phone_digest TEXT PRIMARY KEY, code_digest TEXT NOT NULL,"
+        " expires_us BIGINT NOT NULL, tries INTEGER NOT NULL DEFAULT 0,"
+        " sent_us BIGINT NOT NULL)",
+        # Calls to the payment provider that events asked for (``payment_effects.py``).
+        f"CREATE TABLE IF NOT EXISTS {t['booking_payment_tasks']} ("
+        " id TEXT PRIMARY KEY, position BIGINT NOT NULL, kind TEXT NOT NULL,"
+        " payment_id TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending',"
+        " created_us BIGINT NOT NULL, due_us BIGINT NOT NULL, done_us BIGINT NOT NULL DEFAULT 0,"
+        " attempts INTEGER NOT NULL DEFAULT 0, detail TEXT)",
+        f"CREATE INDEX IF NOT EXISTS booking_payment_tasks_due ON {t['booking_payment_tasks']}"
+        " (status, due_us)",
     ]
 
 
