@@ -9,8 +9,10 @@ application's own process (the embedded default).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import secrets
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -19,8 +21,10 @@ from pathlib import Path
 
 from booking_domain.application import BookingApp
 from booking_domain.clock import Clock
+from payments import build_provider
 from processes.clock import ManualClock, SystemClock
 from processes.engine import EmbeddedRunner, Engine
+from processes.payment_service import PaymentService
 from processes.store import store_env
 from projections.database import views_engine
 from projections.runner import ProjectionRunner, every_projector
@@ -41,6 +45,12 @@ class Settings:
     test_clock: bool = False
     #: Seconds before a queued notice that was not delivered is queued again.
     resend_after_seconds: int = 60
+    #: The address players reach the app at (links in checkouts); "" = relative.
+    base_url: str = ""
+    #: The payment provider's settings (``STRIPE_*``); none → the sandbox.
+    payment_env: tuple[tuple[str, str], ...] = ()
+    #: Signs the sandbox's webhooks; from ``SECRET_KEY``, else a key in the data folder.
+    secret_key: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -52,7 +62,26 @@ class Settings:
             redis_namespace=env.get("BOOKING_REDIS_NAMESPACE") or "booking",
             test_clock=(env.get("BOOKING_TEST_CLOCK") or "").lower() in _TRUE,
             resend_after_seconds=int(env.get("BOOKING_RESEND_AFTER_SECONDS") or 60),
+            base_url=(env.get("BOOKING_BASE_URL") or "").rstrip("/"),
+            payment_env=tuple(
+                (key, value) for key, value in env.items() if key.startswith("STRIPE_") and value
+            ),
+            secret_key=env.get("SECRET_KEY") or None,
         )
+
+    def secret(self) -> str:
+        """``SECRET_KEY``, else a random key kept in the data folder, so that the
+        embedded app's processes agree and sessions survive a restart."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(32)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
 
     @property
     def store(self) -> str:
@@ -79,6 +108,16 @@ def build_app(settings: Settings | None = None, clock: Clock | None = None) -> B
     )
 
 
+def build_payments(settings: Settings, app: BookingApp) -> PaymentService:
+    """The payment provider the settings choose (Stripe, else the sandbox) and its service."""
+    # The sandbox's signing key is derived, never the session key itself.
+    secret = hashlib.sha256(b"sandbox-webhooks:" + settings.secret().encode()).digest()
+    provider = build_provider(
+        dict(settings.payment_env), base_url=settings.base_url, secret=secret, clock=app.clock.now
+    )
+    return PaymentService(app, provider, settings.base_url)
+
+
 def build_views(settings: Settings, app: BookingApp) -> ProjectionRunner:
     """The read models of this application, in the database the settings choose."""
     engine = views_engine(settings.database_url, settings.data_dir)
@@ -92,6 +131,12 @@ class System:
     app: BookingApp
     engine: Engine
     runner: EmbeddedRunner | None = None
+
+    @property
+    def payments(self) -> PaymentService:
+        payments = self.engine.payments
+        assert payments is not None
+        return payments
 
     def close(self) -> None:
         if self.runner is not None:
@@ -109,7 +154,7 @@ def build_system(settings: Settings | None = None, clock: Clock | None = None) -
     """
     settings = settings or Settings.from_env()
     app = build_app(settings, clock)
-    engine = Engine(app, views=build_views(settings, app))
+    engine = Engine(app, views=build_views(settings, app), payments=build_payments(settings, app))
     system = System(app, engine)
     if isinstance(app.clock, ManualClock):
         app.after_write.append(settle_after_each_write(engine))

@@ -93,7 +93,7 @@ def run_worker(threads: int) -> int:
     import signal
     import threading
 
-    from booking.bootstrap import Settings, build_app, build_views
+    from booking.bootstrap import Settings, build_app, build_payments, build_views
     from processes.worker import Worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -113,6 +113,7 @@ def run_worker(threads: int) -> int:
             delivery_threads=threads,
             resend_after_seconds=settings.resend_after_seconds,
             views=build_views(settings, app),
+            payments=build_payments(settings, app),
         ).run_until(stopped)
     finally:
         app.close()

@@ -22,6 +22,7 @@ from booking_domain.application import BookingApp
 from booking_domain.clock import Clock
 from booking_domain.errors import NotFound
 from booking_domain.player import Player
+from processes.notices import FOR_GUARDIANS
 from processes.outbox import FAILED, PENDING, SENT, SUPPRESSED, Outbox
 from processes.sidestore import Tx, to_us
 
@@ -112,12 +113,26 @@ class Deliverer:
             if player.muted:
                 self.outbox.finish(tx, outbox_id, SUPPRESSED, None, "muted", to_us(now))
                 return SUPPRESSED
-            message = Message(outbox_id, player.id, player.phone, row["kind"], row["text"], now)
-            for channel in self.channels:
-                channel.send(tx, message)
+            for message in self._messages(outbox_id, player, row["kind"], row["text"], now):
+                for channel in self.channels:
+                    channel.send(tx, message)
             names = ",".join(c.name for c in self.channels)
             self.outbox.finish(tx, outbox_id, SENT, names, "", to_us(now))
             return SENT
+
+    @staticmethod
+    def _messages(
+        outbox_id: str, player: Player, kind: str, text: str, now: datetime
+    ) -> list[Message]:
+        """The player's message, and for paid-place notices one per guardian (seed 000:
+        "the waitlisted player (or their parent)"); each copy has its own id."""
+        messages = [Message(outbox_id, player.id, player.phone, kind, text, now)]
+        if kind in FOR_GUARDIANS:
+            messages += [
+                Message(f"{outbox_id}:guardian:{n}", player.id, phone, kind, text, now)
+                for n, phone in enumerate(player.guardian_phones, start=1)
+            ]
+        return messages
 
     def deliver_pending(self, limit: int = 200) -> int:
         """Deliver what is waiting, in the order it was written (the embedded runner)."""

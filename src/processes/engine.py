@@ -14,7 +14,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from booking_domain.application import BookingApp
 from processes.clock import ManualClock
@@ -22,8 +22,12 @@ from processes.delivery import Channel, Deliverer, DevInboxChannel, LogChannel
 from processes.follower import Follower
 from processes.notices import NoticeManager
 from processes.outbox import Outbox
+from processes.payment_effects import PaymentEffects, PaymentTasks
 from processes.pump import DueTimer, TimerPump, wall_us
 from processes.sidestore import SideStore
+
+if TYPE_CHECKING:
+    from processes.payment_service import PaymentService
 
 log = logging.getLogger("booking.engine")
 
@@ -46,8 +50,13 @@ class Engine:
         lease_seconds: float = 30,
         resend_after_seconds: int = 60,
         views: ViewRunner | None = None,
+        payments: PaymentService | None = None,
+        enqueue_payment_task: Callable[[str], object] | None = None,
     ) -> None:
         self.app = app
+        #: Calls to the payment provider (``None``: tasks wait for a process that has one).
+        self.payments = payments
+        self.enqueue_payment_task = enqueue_payment_task
         #: The read models' projection runner, kept current beside the notices.
         self.views = views
         #: A notice handed to the queue but not delivered this long after is handed out again.
@@ -56,6 +65,8 @@ class Engine:
         self.outbox = Outbox(self.side)
         self.pump = TimerPump(app, self.side, lease_seconds=lease_seconds)
         self.notices = Follower(app, self.side, NoticeManager(app, self.outbox))
+        self.payment_tasks = PaymentTasks(self.side, wall_us)
+        self.payment_effects = Follower(app, self.side, PaymentEffects(self.payment_tasks))
         self.deliverer = Deliverer(
             app,
             self.outbox,
@@ -72,6 +83,8 @@ class Engine:
         with self._settling:
             while True:
                 done = self.notices.catch_up()
+                done += self.payment_effects.catch_up()
+                done += self._run_payment_tasks()
                 if self.views is not None:
                     done += self.views.catch_up()
                 if self.enqueue is None:
@@ -83,6 +96,13 @@ class Engine:
                 total += done
                 if not done:
                     return total
+
+    def _run_payment_tasks(self) -> int:
+        if self.enqueue_payment_task is not None:
+            return self.payment_tasks.dispatch(self.enqueue_payment_task)
+        if self.payments is None:
+            return 0
+        return self.payment_tasks.run_due(self.payments)
 
     def tick(self) -> list[DueTimer]:
         """Fire every timer due now, then settle."""

@@ -28,6 +28,33 @@ DEMOTION = (
     "You'll get your place back first if one opens."
 )
 
+# Paid places (seed 000): never a payment link in a notice — it sends people to
+# log in, so a forwarded message cannot be used to pay for someone else's place.
+PAYMENT_OFFER = (
+    "Great news! A spot opened in {session}. Log in to your account to confirm and pay by "
+    "{expires} or the offer will be given to the next person."
+)
+PAYMENT_OFFER_EXPIRED = (
+    "Your offer for {session} expired at {expires} without payment, so the place has been "
+    "offered to the next person. You keep your place on the waitlist."
+)
+BOOKING_CONFIRMED = "Payment received — you're booked for {session}. See you there!"
+REFUND_PLACE_GONE = (
+    "Your payment for {session} arrived after your offer had ended and the place had gone, "
+    "so it is being refunded in full."
+)
+REFUND_ALREADY_BOOKED = (
+    "You're already booked for {session}, so this second payment is being refunded in full."
+)
+REFUND_BOOKING_CLOSED = (
+    "Booking for {session} had closed when your payment arrived, so it is being refunded in full."
+)
+
+
+def session(title: str, kickoff_at: object, timezone: str) -> str:
+    """The seed's {session}: the match's title and when it is."""
+    return f"{title} ({when(kickoff_at, timezone)})"
+
 
 # WhatsApp templates and share messages the organiser copies (seed 004 §18,
 # "for manual sharing"): never sent by the system.

@@ -20,7 +20,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from booking_domain.application import BookingApp
 from booking_domain.match import Match
-from booking_domain.values import Status
+from booking_domain.values import OfferMode, Status
 from processes import messages
 
 if TYPE_CHECKING:
@@ -35,6 +35,11 @@ LAST_CALL = "last_call"
 CANCELLATION = "cancellation"
 DEMOTION = "demotion"
 OFFER_EXPIRED = "offer_expired"
+PAYMENT_OFFER = "payment_offer"
+BOOKING_CONFIRMED = "booking_confirmed"
+PAYMENT_REFUND = "payment_refund"
+#: Kinds a player's guardians are sent too: a parent pays for a child's place (seed 000).
+FOR_GUARDIANS = frozenset({PAYMENT_OFFER, OFFER_EXPIRED, BOOKING_CONFIRMED, PAYMENT_REFUND})
 
 _NOTICE_IDS = uuid5(NAMESPACE_URL, "booking:notice")
 
@@ -75,6 +80,10 @@ class NoticeManager:
             "OfferExpired": self._offer_expired,
             "PlayerDemoted": self._demoted,
             "MatchCancelled": self._cancelled,
+            "PaidOfferIssued": self._paid_offer_issued,
+            "HoldConfirmed": self._booking_confirmed,
+            "PlayerIn": self._late_payment_confirmed,
+            "RefundDue": self._refund_due,
         }
 
     def effects(self, event: Any, position: int) -> list[Notice]:
@@ -151,7 +160,53 @@ class NoticeManager:
         return self._about_an_offer(event, position, SPOT_FILLED, messages.SPOT_FILLED)
 
     def _offer_expired(self, event: Any, position: int) -> list[Notice]:
+        match = self._waitlist_match(event)
+        if match.offer_mode == OfferMode.PAYMENT_WINDOW:
+            text = messages.PAYMENT_OFFER_EXPIRED.format(
+                session=self._session(match), expires=self._local(match, event.expired_at)
+            )
+            key = f"offer:{event.batch}"
+            return self._tell(event, position, match, [event.player_id], OFFER_EXPIRED, key, text)
         return self._about_an_offer(event, position, OFFER_EXPIRED, messages.OFFER_EXPIRED)
+
+    # ------------------------------------------------------------ paid places
+
+    @staticmethod
+    def _session(match: Match) -> str:
+        return messages.session(match.title, match.kickoff_at, match.timezone)
+
+    @staticmethod
+    def _local(match: Match, at: Any) -> str:
+        return messages.when(at, match.timezone)
+
+    def _paid_offer_issued(self, event: Any, position: int) -> list[Notice]:
+        """Seed 000's notice: log in and pay by {expires}; no payment link."""
+        match = self._waitlist_match(event)
+        text = messages.PAYMENT_OFFER.format(
+            session=self._session(match), expires=self._local(match, event.expires_at)
+        )
+        key = f"offer:{event.batch}"
+        return self._tell(event, position, match, [event.player_id], PAYMENT_OFFER, key, text)
+
+    def _booking_confirmed(self, event: Any, position: int) -> list[Notice]:
+        match = self._match(event)
+        text = messages.BOOKING_CONFIRMED.format(session=self._session(match))
+        key = "booking_confirmed"
+        return self._tell(event, position, match, [event.player_id], BOOKING_CONFIRMED, key, text)
+
+    def _late_payment_confirmed(self, event: Any, position: int) -> list[Notice]:
+        return self._booking_confirmed(event, position) if event.via == "late_payment" else []
+
+    def _refund_due(self, event: Any, position: int) -> list[Notice]:
+        payment: Any = self.app.repository.get(event.originator_id)
+        match = self.app.get_match(payment.match_id)
+        template = {
+            "already_booked": messages.REFUND_ALREADY_BOOKED,
+            "booking_closed": messages.REFUND_BOOKING_CLOSED,
+        }.get(event.reason, messages.REFUND_PLACE_GONE)
+        text = template.format(session=self._session(match))
+        key = f"refund:{payment.id}"
+        return self._tell(event, position, match, [payment.player_id], PAYMENT_REFUND, key, text)
 
     def _demoted(self, event: Any, position: int) -> list[Notice]:
         match = self._match(event)

@@ -164,4 +164,3 @@ class PaymentService:
         ref = payment.provider_ref or f"sbx_{payment.id.hex}"
         refund_ref = self.provider.refund(ref, payment_id=payment.id)
         self.app.record_refund(payment.id, refund_ref=refund_ref)
-

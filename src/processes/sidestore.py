@@ -78,11 +78,13 @@ def ddl(dialect: str, t: Mapping[str, str]) -> list[str]:
         # Calls to the payment provider that events asked for (``payment_effects.py``).
         f"CREATE TABLE IF NOT EXISTS {t['booking_payment_tasks']} ("
         " id TEXT PRIMARY KEY, position BIGINT NOT NULL, kind TEXT NOT NULL,"
-        " payment_id TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending',"
+        " payment_id TEXT NOT NULL, offer_id TEXT, status TEXT NOT NULL DEFAULT 'pending',"
         " created_us BIGINT NOT NULL, due_us BIGINT NOT NULL, done_us BIGINT NOT NULL DEFAULT 0,"
         " attempts INTEGER NOT NULL DEFAULT 0, detail TEXT)",
         f"CREATE INDEX IF NOT EXISTS booking_payment_tasks_due ON {t['booking_payment_tasks']}"
         " (status, due_us)",
+        f"CREATE INDEX IF NOT EXISTS booking_payment_tasks_offer ON {t['booking_payment_tasks']}"
+        " (offer_id)",
     ]
 
 

@@ -20,10 +20,12 @@ from dramatiq.middleware import Prometheus, default_middleware
 
 from booking_domain.application import BookingApp
 from processes.engine import Engine, ViewRunner
+from processes.payment_service import PaymentService
 
 log = logging.getLogger("booking.worker")
 
 QUEUE = "notices"
+PAYMENTS_QUEUE = "payments"
 
 
 class Worker:
@@ -40,6 +42,7 @@ class Worker:
         lease_seconds: float = 30,
         resend_after_seconds: int = 60,
         views: ViewRunner | None = None,
+        payments: PaymentService | None = None,
     ) -> None:
         self.app = app
         self.poll_seconds = poll_seconds
@@ -59,15 +62,24 @@ class Worker:
             min_backoff=1_000,
             max_backoff=300_000,
         )
+        self.run_payment_task = dramatiq.actor(
+            self._run_payment_task,
+            broker=self.broker,
+            actor_name="run_payment_task",
+            queue_name=PAYMENTS_QUEUE,
+            max_retries=0,  # the task row keeps its own backoff and is handed out again
+        )
         self.engine = Engine(
             app,
             enqueue=self.deliver_notice.send,
+            payments=payments,
+            enqueue_payment_task=self.run_payment_task.send if payments else None,
             lease_seconds=lease_seconds,
             resend_after_seconds=resend_after_seconds,
             views=views,
         )
         self._dramatiq = dramatiq.Worker(
-            self.broker, queues={QUEUE}, worker_threads=delivery_threads
+            self.broker, queues={QUEUE, PAYMENTS_QUEUE}, worker_threads=delivery_threads
         )
         self._stop = threading.Event()
         self._threads = [
@@ -84,6 +96,10 @@ class Worker:
 
     def _deliver(self, outbox_id: str) -> None:
         self.engine.deliverer.deliver(outbox_id)
+
+    def _run_payment_task(self, task_id: str) -> None:
+        assert self.engine.payments is not None
+        self.engine.payment_tasks.run(self.engine.payments, task_id, leased=True)
 
     def _pump(self) -> int:
         return len(self.engine.pump.run_due(self.app.clock.now(), max_batches=5))
