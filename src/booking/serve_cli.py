@@ -8,6 +8,7 @@ web.wsgi:app`` with ``python:web.gunicorn_conf`` (docs/operations.md).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import TextIO
 
@@ -65,9 +66,11 @@ def serve(host: str, port: int, *, showcase: bool, out: TextIO) -> int:
     from projections.match_views import match_list
     from web import create_app
 
+    base = f"http://{host}:{port}"
+    # Checkouts send the payer back here (Stripe needs absolute addresses).
+    os.environ.setdefault("BOOKING_BASE_URL", base)
     app = create_app()
     club = app.extensions["booking"]
-    base = f"http://{host}:{port}"
     if showcase and club_showcase.is_empty(club.app):
         club_showcase.fill(club.app)
         print("A club to click through was created (players, and a match in each state).", file=out)
@@ -78,6 +81,7 @@ def serve(host: str, port: int, *, showcase: bool, out: TextIO) -> int:
             token = club.app.enable_booking(row["match_id"]).value
             print(f"A booking link:  {base}/m/{row['match_id']}?token={token}", file=out)
             break
+    print(f"Player portal:   {base}/portal/login  (pay for a held place)", file=out)
     if club.test_clock is not None:
         print(f"Test clock on: dev inbox at {base}/dev/inbox?phone=…", file=out)
     print("Ctrl-C stops.\n", file=out, flush=True)

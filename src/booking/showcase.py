@@ -2,7 +2,8 @@
 
 Sixteen players (tiers A, B and C, two ringers) and a match in every state a
 newcomer should see: open with answers, full with a queue and a dropout in its
-grace period, tiered with windows still to open, booking off, locked, balanced,
+grace period, a paid session whose freed place is held for a waiting child
+while their parent pays, tiered with windows still to open, booking off, locked, balanced,
 completed and cancelled. Kick-offs are days from now, so the timers behave as
 they would for real. Only an empty store is filled; a restart keeps the club.
 """
@@ -24,6 +25,8 @@ PLAYERS = [
     ("Max", "C", False), ("Nia", "C", False), ("Oz", "C", True), ("Pip", "C", True),
 ]  # fmt: skip
 DAY = timedelta(days=1)
+#: A parent who looks after Kai and Lea (seed 000: a guardian logs in and pays).
+PARENT = "Parent of Kai and Lea"
 
 
 @dataclass
@@ -35,6 +38,8 @@ class Showcase:
 
 
 def phone_of(name: str) -> str:
+    if name == PARENT:
+        return fictional_phone(len(PLAYERS) + 1)
     return fictional_phone([p[0] for p in PLAYERS].index(name))
 
 
@@ -53,10 +58,14 @@ def fill(app: BookingApp) -> Showcase:
         ).value
     now = app.clock.now().replace(minute=0, second=0, microsecond=0)
 
-    def match(title: str, days: float, capacity: int, location: str) -> UUID:
+    def match(title: str, days: float, capacity: int, location: str, **kw: object) -> UUID:
         kickoff = (now + days * DAY).replace(hour=19)
         made.matches[title] = app.schedule_match(
-            title=title, kickoff_at=kickoff, location=location, capacity=capacity
+            title=title,
+            kickoff_at=kickoff,
+            location=location,
+            capacity=capacity,
+            **kw,  # type: ignore[arg-type]
         ).value
         return made.matches[title]
 
@@ -77,6 +86,24 @@ def fill(app: BookingApp) -> Showcase:
     answer(full, token, "Ana Ben Cara Dev Eli Fay")
     answer(full, token, "Ike Jo Kai", "WAITLIST")
     answer(full, token, "Cara", "OUT")  # in grace now; the queue is offered the place after
+
+    # A paid session (seed 000): a place freed, Kai's parent has an hour to pay for it.
+    made.phones[PARENT] = phone_of(PARENT)
+    for child in ("Kai", "Lea"):
+        app.update_player(ids[child], guardian_phones=[made.phones[PARENT]])
+    paid = match(
+        "Saturday coached session",
+        4,
+        6,
+        "Haggerston Park",
+        price_minor=600,
+        payment_window_minutes=60,
+    )
+    token = app.enable_booking(paid).value
+    answer(paid, token, "Ana Ben Cara Dev Eli Fay")
+    answer(paid, token, "Kai Lea Max", "WAITLIST")
+    answer(paid, token, "Fay", "OUT")
+    app.release_spot(paid, ids["Fay"])  # the organiser lets the place go at once
 
     tiered = match("Sunday league", 6, 14, "Regent's Park pitch 3")
     app.enable_booking(tiered, invite_mode="tiered")
