@@ -37,7 +37,12 @@ class StoredNarrator(Narrator):
     def learn(self, event: Any) -> None:
         # What an event teaches is always about its own aggregate.
         oid = event.originator_id
-        memories = {"player": self.names, "tz": self.timezones, "waitlist": self.match_of_waitlist}
+        memories: dict[str, dict[UUID, Any]] = {
+            "player": self.names,
+            "tz": self.timezones,
+            "waitlist": self.match_of_waitlist,
+            "payer": self.payer_of,
+        }
         before = {prefix: memory.get(oid) for prefix, memory in memories.items()}
         super().learn(event)
         for prefix, memory in memories.items():
@@ -48,6 +53,12 @@ class StoredNarrator(Narrator):
         if player_id not in self.names and (found := self._get(f"player:{player_id.hex}")):
             self.names[player_id] = found
         return super().name(player_id)
+
+    def payer(self, event: Any) -> str:
+        oid = event.originator_id
+        if oid not in self.payer_of and (found := self._get(f"payer:{oid.hex}")):
+            self.payer_of[oid] = UUID(found)
+        return super().payer(event)
 
     def match_id(self, event: Any) -> UUID | None:
         oid = event.originator_id

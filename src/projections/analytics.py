@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from booking_domain.queue_state import WaitlistState
 from booking_domain.waitlist import Waitlist
 from projections.tables import match_stats, utc
 
@@ -82,7 +83,7 @@ class Analytics:
 
     @staticmethod
     def _row(event: Any, kind: str) -> Any:
-        if isinstance(event, Waitlist.Event):
+        if isinstance(event, WaitlistState.Event):
             return match_stats.c.waitlist_id == event.originator_id
         return match_stats.c.match_id == event.originator_id
 

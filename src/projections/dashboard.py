@@ -14,6 +14,7 @@ from uuid import UUID
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from booking_domain.queue_state import WaitlistState
 from booking_domain.waitlist import Waitlist
 from projections.tables import matches, players, queue, roster
 
@@ -159,7 +160,7 @@ def _finalised(conn: Connection, e: Any) -> None:
 
 
 def _match_id(conn: Connection, e: Any) -> UUID:
-    if not isinstance(e, Waitlist.Event):
+    if not isinstance(e, WaitlistState.Event):  # paid-offer events are its too
         return e.originator_id  # type: ignore[no-any-return]
     # A waitlist's match never changes, so what any transaction read stays true.
     if (known := _MATCH_OF_WAITLIST.get(e.originator_id)) is None:
@@ -239,6 +240,14 @@ def _offer_ended(conn: Connection, e: Any) -> None:
     )
 
 
+def _hold_released(conn: Connection, e: Any) -> None:
+    _put(e.to_status, source="system")(conn, e)
+
+
+def _hold_confirmed(conn: Connection, e: Any) -> None:
+    conn.execute(update(roster).where(_entry(e)).values(status="IN", since=e.timestamp))
+
+
 # ---------------------------------------------------------------- players
 
 
@@ -309,4 +318,11 @@ _HANDLERS: dict[str, _Apply] = {
     "TierChanged": _player(tier="tier"),
     "RingerStatusChanged": _player(is_ringer="is_ringer"),
     "MuteChanged": _player(muted="muted"),
+    "GuardiansChanged": _player(guardian_phones="guardian_phones"),
+    # Paid places (seed 000): a held place is a roster entry; a paid offer a queue offer.
+    "PlaceHeld": _put("HELD", source="system"),
+    "HoldConfirmed": _hold_confirmed,
+    "HoldReleased": _hold_released,
+    "PaidOfferIssued": _offer_issued,
+    "OfferAccepted": _left,
 }

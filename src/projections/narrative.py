@@ -45,6 +45,8 @@ class Narrator:
         self.names: dict[UUID, str] = {}
         self.timezones: dict[UUID, str] = {}
         self.match_of_waitlist: dict[UUID, UUID] = {}
+        #: Payment id → the player whose place it pays for (payment events name neither).
+        self.payer_of: dict[UUID, UUID] = {}
 
     # ------------------------------------------------------------------ API
 
@@ -74,6 +76,10 @@ class Narrator:
             self.timezones[event.originator_id] = event.timezone
         elif kind == "WaitlistOpened":
             self.match_of_waitlist[event.originator_id] = event.match_id
+        elif kind == "PaymentStarted":
+            # A payment's lines belong to its match, like a waitlist's.
+            self.match_of_waitlist[event.originator_id] = event.match_id
+            self.payer_of[event.originator_id] = event.player_id
 
     def describe(self, event: Any) -> Line | None:
         words = _WORDS.get(event_kind(event))
@@ -94,6 +100,11 @@ class Narrator:
 
     def name(self, player_id: UUID) -> str:
         return self.names.get(player_id, "a player")
+
+    def payer(self, event: Any) -> str:
+        """The name of the player a payment event's money is for."""
+        player_id = self.payer_of.get(event.originator_id)
+        return self.name(player_id) if player_id else "a player"
 
     def names_of(self, player_ids: Iterable[UUID]) -> str:
         return and_list([self.name(p) for p in player_ids])
@@ -138,6 +149,8 @@ def _player_in(n: Narrator, e: Any) -> str:
         return f"{name} tapped first and took the place — IN."
     if e.via == "open_place":
         return f"{name} took the open place — IN."
+    if e.via == "late_payment":
+        return f"{name} paid after their offer ended; a place was still free — IN."
     return f"{name} is IN."
 
 
@@ -159,6 +172,49 @@ def _tier_windows(n: Narrator, e: Any) -> str:
         f"Tier windows: A from {a}, B from {n.when(e, e.b_open_at)}, "
         f"C from {n.when(e, e.c_open_at)}."
     )
+
+
+def _promoted(e: Any) -> str:
+    return "auto-promoted" if e.promoted_by == "system" else f"promoted by {e.promoted_by}"
+
+
+_RELEASED = {
+    "expired": "'s offer expired unpaid — held place released.",
+    "declined": " declined the offer — held place released.",
+    "capacity_reduced": "'s held place went with the capacity cut.",
+    "admin_added": "'s held place became a place added by the organiser.",
+}
+_REFUND_WHY = {
+    "place_gone": "the offer had ended and the place had gone",
+    "already_booked": "they were already booked",
+    "booking_closed": "booking had closed",
+}
+
+#: Paid places (seed 000): what a treasurer and an auditor read.
+PAID_WORDS: dict[str, Callable[[Narrator, Any], str | None]] = {
+    "PaidOfferIssued": lambda n, e: (
+        f"{n.name(e.player_id)} was offered a held place — pay by "
+        f"{n.hhmm(e, e.expires_at)} ({_promoted(e)})."
+    ),
+    "OfferPaymentStarted": lambda n, e: (
+        f"{n.name(e.player_id)}{'’s guardian' if e.by == 'guardian' else ''} started paying"
+        + (f" (attempt {e.attempt})." if e.attempt > 1 else ".")
+    ),
+    "OfferAccepted": lambda n, e: f"{n.name(e.player_id)} paid — place confirmed, IN.",
+    "HoldReleased": lambda n, e: (
+        n.name(e.player_id)
+        + _RELEASED.get(e.reason, f"'s held place was released ({e.reason.replace('_', ' ')}).")
+    ),
+    "PaymentFailed": lambda n, e: (
+        f"Payment for {n.payer(e)} {'failed' if e.outcome == 'failed' else 'was abandoned'} — "
+        "the offer stays open until its deadline."
+    ),
+    "RefundDue": lambda n, e: (
+        f"Payment for {n.payer(e)} arrived but {_REFUND_WHY.get(e.reason, e.reason)} — refund due."
+    ),
+    "PaymentRefunded": lambda n, e: f"Payment for {n.payer(e)} refunded.",
+    "GuardiansChanged": lambda n, e: f"{n.name(e.originator_id)}'s guardians were updated{_by(e)}.",
+}
 
 
 _WORDS: dict[str, Callable[[Narrator, Any], str | None]] = {
@@ -230,6 +286,7 @@ _WORDS: dict[str, Callable[[Narrator, Any], str | None]] = {
         + (f" — {_told(n, e.player_ids)}." if e.player_ids else ".")
     ),
     "PlaceUpForGrabs": lambda n, e: f"A place is up for grabs — {_told(n, e.player_ids)}.",
+    **PAID_WORDS,
 }
 
 

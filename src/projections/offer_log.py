@@ -2,7 +2,8 @@
 
 Outcomes: ``open`` until the offer ends, then ``claimed``, ``expired``,
 ``superseded`` (the place went to someone else, the match filled, booking
-closed …; ``reason`` says which) or ``declined``.
+closed …; ``reason`` says which), ``declined`` or, for a paid offer paid in
+time, ``accepted`` (its payments are ``paid_places.py``'s).
 """
 
 from __future__ import annotations
@@ -14,18 +15,20 @@ from sqlalchemy import Connection, insert, select, update
 
 from projections.tables import offer_log, utc, waitlists
 
-OPEN, CLAIMED, EXPIRED, SUPERSEDED, DECLINED = (
+OPEN, CLAIMED, EXPIRED, SUPERSEDED, DECLINED, ACCEPTED = (
     "open",
     "claimed",
     "expired",
     "superseded",
     "declined",
+    "accepted",
 )
 _ENDINGS = {
     "OfferClaimed": CLAIMED,
     "OfferExpired": EXPIRED,
     "OfferSuperseded": SUPERSEDED,
     "OfferDeclined": DECLINED,
+    "OfferAccepted": ACCEPTED,
 }
 
 
@@ -41,7 +44,7 @@ class OfferLog:
             conn.execute(
                 insert(waitlists).values(waitlist_id=event.originator_id, match_id=event.match_id)
             )
-        elif kind == "OfferIssued":
+        elif kind in ("OfferIssued", "PaidOfferIssued"):
             conn.execute(
                 insert(offer_log).values(
                     offer_id=event.offer_id,

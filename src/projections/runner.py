@@ -38,8 +38,9 @@ def every_projector() -> list[Projector]:
     from projections.analytics import Analytics
     from projections.dashboard import Dashboard
     from projections.offer_log import OfferLog
+    from projections.paid_places import PaidPlaces
 
-    return [Dashboard(), OfferLog(), ActivityFeed(), Analytics()]
+    return [Dashboard(), OfferLog(), PaidPlaces(), ActivityFeed(), Analytics()]
 
 
 def create_tables(engine: Engine, *, tries: int = 4) -> None:
@@ -49,6 +50,8 @@ def create_tables(engine: Engine, *, tries: int = 4) -> None:
     same moment on a new PostgreSQL database collide ("duplicate key …
     pg_type", "already exists"). The loser tries again and finds them made.
     """
+    import projections.paid_places  # noqa: F401  (its tables join the metadata)
+
     for attempt in range(1, tries + 1):
         try:
             metadata.create_all(engine)
