@@ -18,10 +18,13 @@ Measured in one run, on SQLite (embedded default) and PostgreSQL:
    it produces (``read_models.py``; PostgreSQL; ``--quick``: 20,000 events);
 7. the web app under gunicorn over HTTP: RSVP requests/s and latency with 200
    clients, and 1,000 players pressing IN on a 20-place match at once, never
-   oversold (``http_load.py``; PostgreSQL; exits 1 if it finds a failure).
+   oversold (``http_load.py``; PostgreSQL; exits 1 if it finds a failure);
+8. paid places: 50 payers at once, Pay Now to a confirmed place through the
+   sandbox's signed webhook: confirmations/s and the webhook handler's p50/p99
+   (``paid_places.py``; PostgreSQL; exits 1 if a payment does not confirm).
 
 Usage: python bench/run.py [--quick] [--stores sqlite,postgres]
-       [--parts core,timers,projections,http]
+       [--parts core,timers,projections,http,paid]
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 import http_load
+import paid_places
 import read_models
 import timers
 from booking.fictional import fictional_phone
@@ -202,8 +206,8 @@ def main() -> int:
     parser.add_argument("--stores", default="sqlite,postgres")
     parser.add_argument(
         "--parts",
-        default="core,timers,projections,http",
-        help="core, timers (PostgreSQL), projections (PostgreSQL), http (PostgreSQL)",
+        default="core,timers,projections,http,paid",
+        help="core, timers, projections, http, paid (all but core need PostgreSQL)",
     )
     args = parser.parse_args()
     stores, parts = args.stores.split(","), args.parts.split(",")
@@ -258,11 +262,19 @@ def main() -> int:
             http_load.report(report["http"])
         else:
             print("\nhttp: skipped (it runs on PostgreSQL)")
+    if "paid" in parts:
+        if "postgres" in stores:
+            print("paid: running ...", file=sys.stderr)
+            report["paid"] = paid_places.run(quick=args.quick)
+            paid_places.report(report["paid"])
+        else:
+            print("\npaid: skipped (it runs on PostgreSQL)")
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / "core.json").write_text(json.dumps(report, indent=2))
     print(f"\nwritten to {out / 'core.json'}")
-    return 1 if report.get("http", {}).get("failures") else 0
+    failed = any(report.get(part, {}).get("failures") for part in ("http", "paid"))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

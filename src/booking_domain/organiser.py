@@ -54,11 +54,7 @@ def change_capacity(
             _shrink(match, waitlist, excess, now)
         fill_free_places(match, waitlist, now, when_full="capacity_reduced")
         return
-    for pid in waitlist.bumped_players():
-        if match.free_places <= 0:
-            break
-        waitlist.reinstate(player_id=pid, now=now)
-        match.reinstate(player_id=pid, now=now)
+    payment_window.reinstate_bumped(match, waitlist, now)
     place_freed(match, waitlist, now, reason="capacity_raised")
 
 

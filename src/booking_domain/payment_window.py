@@ -58,6 +58,22 @@ def release_ended_holds(match: Match, waitlist: Waitlist, now: datetime) -> None
         match.release_hold(player_id=player_id, reason=reason, to_status=to_status, now=now)
 
 
+def reinstate_bumped(match: Match, waitlist: Waitlist, now: datetime) -> None:
+    """Players a capacity cut demoted get free places back first, directly (domain.md
+    "Capacity changes") — in a paid match they may have paid already, so they are
+    never asked to pay again. One holding a place is given it."""
+    for player_id in waitlist.bumped_players():
+        held = match.status_of(player_id) == Status.HELD
+        if match.free_places <= 0 and not held:
+            break
+        waitlist.reinstate(player_id=player_id, now=now)
+        if held:
+            match.release_hold(
+                player_id=player_id, reason="reinstated", to_status=Status.WAITLIST, now=now
+            )
+        match.reinstate(player_id=player_id, now=now)
+
+
 def fill_paid_places(
     match: Match,
     waitlist: Waitlist,
@@ -76,7 +92,10 @@ def fill_paid_places(
     ``payment_window_end``.
     """
     release_ended_holds(match, waitlist, now)
-    if not match.is_booking_open() or not (match.auto_promote or force):
+    if not match.is_booking_open():
+        return []
+    reinstate_bumped(match, waitlist, now)
+    if not (match.auto_promote or force):
         return []
     free = match.free_places
     until = policies.payment_window_end(match.kickoff_at, now, match.payment_window_minutes)
