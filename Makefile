@@ -34,7 +34,7 @@ format: $(STAMP)  ## format the code with ruff
 	$(BIN)/ruff format src tests bench
 
 run: $(STAMP)  ## serve the club on http://127.0.0.1:5000 (embedded store in var/club, with a showcase club)
-	BOOKING_DATA_DIR=$${BOOKING_DATA_DIR:-var/club} $(BIN)/booking serve --showcase
+	BOOKING_DATA_DIR=$${BOOKING_DATA_DIR:-var/club} BOOKING_DEV_INBOX=1 $(BIN)/booking serve --showcase
 
 play: $(STAMP)  ## the same with the test clock: move time yourself, read every notice in the dev inbox
 	BOOKING_DATA_DIR=$${BOOKING_DATA_DIR:-var/play} BOOKING_TEST_CLOCK=1 $(BIN)/booking serve --showcase --port 5001

@@ -84,6 +84,8 @@ def serve(host: str, port: int, *, showcase: bool, out: TextIO) -> int:
     print(f"Player portal:   {base}/portal/login  (pay for a held place)", file=out)
     if club.test_clock is not None:
         print(f"Test clock on: dev inbox at {base}/dev/inbox?phone=…", file=out)
+    elif club.settings.dev_inbox:
+        print(f"Dev inbox (notices, sign-in codes): {base}/dev/inbox", file=out)
     print("Ctrl-C stops.\n", file=out, flush=True)
     run_simple(host, port, app, threaded=True, use_reloader=False)
     return 0

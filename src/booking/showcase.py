@@ -1,11 +1,12 @@
 """A club to click through: what ``make run`` serves on a fresh machine.
 
-Sixteen players (tiers A, B and C, two ringers) and a match in every state a
-newcomer should see: open with answers, full with a queue and a dropout in its
-grace period, a paid session whose freed place is held for a waiting child
-while their parent pays, tiered with windows still to open, booking off, locked, balanced,
-completed and cancelled. Kick-offs are days from now, so the timers behave as
-they would for real. Only an empty store is filled; a restart keeps the club.
+Seventeen players (tiers A, B and C, two ringers, Rosa the parent of two) and
+a match in every state a newcomer should see: open with answers, full with a
+queue and a dropout in its grace period, a paid session whose freed place is
+held for a waiting child while their parent pays, tiered with windows still to
+open, booking off, locked, balanced, completed and cancelled. Kick-offs are
+days from now, so the timers behave as they would for real. Only an empty
+store is filled; a restart keeps the club.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ PLAYERS = [
     ("Max", "C", False), ("Nia", "C", False), ("Oz", "C", True), ("Pip", "C", True),
 ]  # fmt: skip
 DAY = timedelta(days=1)
-#: A parent who looks after Kai and Lea (seed 000: a guardian logs in and pays).
-PARENT = "Parent of Kai and Lea"
+#: A parent who plays too, and looks after Kai and Lea (seed 000: a guardian logs in and pays).
+PARENT = "Rosa"
 
 
 @dataclass
@@ -89,6 +90,7 @@ def fill(app: BookingApp) -> Showcase:
 
     # A paid session (seed 000): a place freed, Kai's parent has an hour to pay for it.
     made.phones[PARENT] = phone_of(PARENT)
+    ids[PARENT] = app.register_player(name=PARENT, phone=made.phones[PARENT], tier="B").value
     for child in ("Kai", "Lea"):
         app.update_player(ids[child], guardian_phones=[made.phones[PARENT]])
     paid = match(

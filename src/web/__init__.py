@@ -67,18 +67,26 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
 def _register_blueprints(app: APIFlask, settings: WebSettings) -> None:
     from web.api_admin import api_admin
     from web.api_booking import api_booking
+    from web.api_payments import api_payments
+    from web.api_player import api_player
     from web.pages_admin import admin_pages
+    from web.pages_portal import portal_pages
     from web.pages_public import public_pages
 
-    for blueprint in (api_admin, api_booking):
+    # The JSON API needs a bearer token, an invite token in the body, a provider's
+    # signature, or (the portal) a SameSite session checked for its origin.
+    for blueprint in (api_admin, api_booking, api_player, api_payments):
         security.csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     app.register_blueprint(public_pages)
+    app.register_blueprint(portal_pages)
     app.register_blueprint(admin_pages)
+    if settings.booking.test_clock or settings.dev_inbox:
+        from web.pages_public import dev_pages
+
+        app.register_blueprint(dev_pages)
     if settings.booking.test_clock:
         from web.api_clock import api_clock
-        from web.pages_public import dev_pages
 
         security.csrf.exempt(api_clock)
         app.register_blueprint(api_clock)
-        app.register_blueprint(dev_pages)

@@ -20,7 +20,9 @@ from projections.match_views import match_dashboard, match_list
 from projections.offer_log import offers_of
 from projections.public_views import player_list, player_row
 from web import schemas as s
+from web import schemas_portal as sp
 from web.envelope import ok
+from web.paid_views import match_payments, with_holds, with_payments
 from web.security import actor
 from web.services import club
 
@@ -66,7 +68,7 @@ def _match(match_id: UUID, after: int | None) -> dict[str, Any]:
     board = club().read(match_dashboard, match_id, after=after)
     if board is None:
         raise NotFound("No such match.")
-    return board
+    return with_holds(board, match_payments(match_id))
 
 
 def _player(player_id: UUID, after: int | None) -> dict[str, Any]:
@@ -94,7 +96,7 @@ def list_players(query: s.AfterQuery) -> Any:
 
 @admin_route("patch", "/players/<uuid:player_id>", s.PlayerOut, body=s.PlayerPatch)
 def update_player(player_id: UUID, body: s.PlayerPatch) -> Any:
-    """Rename, change tier, flip the ringer flag, mute."""
+    """Rename, change tier, flip the ringer flag, mute, set the guardians' phones."""
     done = club().app.update_player(player_id, **body.model_dump(), actor=actor())
     return ok(_player(player_id, done.position), done.position)
 
@@ -212,6 +214,15 @@ def reissue_offers(match_id: UUID) -> Any:
     return ok(offers, done.position)
 
 
+@admin_route("post", "/matches/<uuid:match_id>/waitlist/<uuid:player_id>/promote", sp.PromotedOut)
+def promote(match_id: UUID, player_id: UUID) -> Any:
+    """Offer a free place to this waiting player: held while they pay (seed 000)."""
+    done = club().app.promote(match_id, player_id, actor=actor())
+    offer = done.value
+    keys = ("offer_id", "player_id", "batch", "expires_at")
+    return ok({key: getattr(offer, key) for key in keys}, done.position)
+
+
 @admin_route("post", "/matches/<uuid:match_id>/dropouts/<uuid:player_id>/release", s.MatchOut)
 def release_spot(match_id: UUID, player_id: UUID) -> Any:
     """ "Release spot now": skip the rest of a dropout's grace period."""
@@ -238,9 +249,20 @@ def activity(match_id: UUID, query: s.AfterQuery) -> Any:
 
 @admin_route("get", "/matches/<uuid:match_id>/offers", list[s.OfferLogOut], query=s.AfterQuery)
 def offer_log(match_id: UUID, query: s.AfterQuery) -> Any:
-    """Every offer of the match and how it ended."""
+    """Every offer of the match and how it ended (a paid offer: and how its payment went)."""
+    board = _match(match_id, query.after)
+    paid = board["offer_mode"] == "payment_window"
+    log = club().read(offers_of, match_id)
+    return ok(with_payments(log, match_payments(match_id), paid_match=paid))
+
+
+@admin_route(
+    "get", "/matches/<uuid:match_id>/payments", list[sp.MatchPaymentOut], query=s.AfterQuery
+)
+def payments(match_id: UUID, query: s.AfterQuery) -> Any:
+    """Every payment attempt of the match: who, how much, how it went (the treasurer's view)."""
     _match(match_id, query.after)
-    return ok(club().read(offers_of, match_id))
+    return ok(match_payments(match_id))
 
 
 @admin_route("get", "/matches/<uuid:match_id>/events", list[s.EventOut])

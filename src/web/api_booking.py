@@ -54,7 +54,8 @@ def standing_body(player_id: UUID, standing: PlayerStanding) -> dict[str, Any]:
         "player_id": player_id,
         "status": str(standing.status),
         "waitlist_position": standing.waitlist_position,
-        "hold": None,
+        # A paid offer's held place (seed 000): paid for in the portal, not claimed.
+        "hold": standing.hold_until,
         "grace_until": standing.in_grace_until,
         "out_flexible": standing.out_flexible,
         "offer": {"offer_id": offer.offer_id, "expires_at": offer.expires_at} if offer else None,
@@ -150,17 +151,24 @@ def live_standing(standing: dict[str, Any] | None, asked: bool, now: datetime) -
             "waitlist_position": None,
             "grace_until": None,
             "offer": None,
+            "hold_until": None,
             "out_flexible": False,
         }
     offer = None
     if standing["offer_id"] and standing["offer_expires_at"] > now:
         offer = {"offer_id": standing["offer_id"], "expires_at": standing["offer_expires_at"]}
+    hold_until = None
+    if standing["status"] == "HELD":
+        # A held place's offer is paid for in the portal, never claimed here.
+        hold_until = standing.get("hold_until") or (offer or {}).get("expires_at")
+        offer = None
     grace = standing["grace_until"]
     return {
         "status": standing["status"],
         "waitlist_position": standing["waitlist_position"],
         "grace_until": grace if grace and grace > now else None,
         "offer": offer,
+        "hold_until": hold_until if hold_until and hold_until > now else None,
         "out_flexible": bool(standing["out_flexible"]),
     }
 

@@ -6,6 +6,8 @@ rest is the web's own: admin token, session secret, rate limits, cookies.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from collections.abc import Mapping
@@ -28,6 +30,9 @@ class WebSettings:
     ratelimit_enabled: bool
     ratelimit_storage: str
     secure_cookies: bool
+    #: ``BOOKING_DEV_INBOX=1``: serve ``/dev/inbox`` (every captured notice and sign-in
+    #: code) without the test clock — local demos only (``make run``), never production.
+    dev_inbox: bool = False
 
     @classmethod
     def read(cls, config: Mapping[str, Any] | None = None) -> WebSettings:
@@ -43,7 +48,12 @@ class WebSettings:
             ratelimit_enabled=limits is True or str(limits).lower() in _TRUE,
             ratelimit_storage=booking.redis_url or "memory://",
             secure_cookies=(env.get("BOOKING_SECURE_COOKIES") or "").lower() in _TRUE,
+            dev_inbox=(env.get("BOOKING_DEV_INBOX") or "").lower() in _TRUE,
         )
+
+    def derived_key(self, purpose: str) -> bytes:
+        """A key of its own for ``purpose``, from ``SECRET_KEY``: every process agrees."""
+        return hmac.new(self.secret_key.encode(), purpose.encode(), hashlib.sha256).digest()
 
 
 def _local_secret(data_dir: Path) -> str:

@@ -28,6 +28,7 @@ _log = logging.getLogger(__name__)
 STATUS = {
     "validation_error": 400,
     "invalid_phone": 400,
+    "invalid_signature": 400,
     "name_too_long": 400,
     "unauthorized": 401,
     "invalid_token": 403,

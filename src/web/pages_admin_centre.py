@@ -2,7 +2,8 @@
 
 Top row, player lists by response, dropouts in grace, open offers, the offer
 log, the activity feed and the quick-share messages: read, grouped and named
-here so the template only lays them out.
+here so the template only lays them out. A paid match (seed 000) adds its
+held places with their countdowns and payment state, and its payments.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from projections.match_views import match_dashboard
 from projections.offer_log import offers_of
 from projections.public_views import player_list
 from web.pages_admin_share import share_messages
+from web.paid_views import match_payments, with_holds, with_payments
 from web.services import club
 
 #: The player lists, in the order the seed names them (§6 "Player lists").
@@ -34,6 +36,17 @@ LISTS = (
 NEXT_STEP = {"Draft": "lock", "PoolLocked": "balance", "TeamsBalanced": "complete"}
 CANCELLABLE = ("Draft", "PoolLocked", "TeamsBalanced")
 
+#: A payment's status as a treasurer reads it.
+PAYMENT_STATES = {
+    None: "Not started",
+    "pending": "Paying…",
+    "failed": "Failed",
+    "abandoned": "Cancelled",
+    "confirmed": "Paid",
+    "refund_due": "Refund due",
+    "refunded": "Refunded",
+}
+
 #: The offer log's outcomes as the seed names them (§6 "Offer log").
 OUTCOMES = {
     "open": "Open",
@@ -51,20 +64,34 @@ def centre(match_id: UUID, *, after: int | None, link: str | None) -> dict[str, 
     board = service.read(match_dashboard, match_id, after=after)
     if board is None:
         return None
+    payments = match_payments(match_id)
+    board = with_holds(board, payments)
+    paid = board["offer_mode"] == "payment_window"
     roll = service.read(player_list)
     names = {p["player_id"]: p["name"] for p in roll}
     entries = board["players"]
     return {
         "board": board,
+        "paid": paid,
+        "holds": _holds(entries, {o["player_id"]: o for o in board["open_offers"]}),
+        "payments": [
+            {**p, "name": p.get("player_name") or names.get(p["player_id"], "?")} for p in payments
+        ],
         "lists": [(key, label, [e for e in entries if e["status"] == key]) for key, label in LISTS],
         "in_grace": [e for e in entries if e["grace_until"] is not None],
         "open_offers": [
             {**o, "name": names.get(o["player_id"], "?")} for o in board["open_offers"]
         ],
         "offer_log": [
-            {**o, "name": names.get(o["player_id"], "?"), "outcome_label": OUTCOMES[o["outcome"]]}
-            for o in service.read(offers_of, match_id)
+            {
+                **o,
+                "name": names.get(o["player_id"], "?"),
+                "outcome_label": OUTCOMES[o["outcome"]],
+                "payment_label": PAYMENT_STATES.get(o["payment_status"], o["payment_status"]),
+            }
+            for o in with_payments(service.read(offers_of, match_id), payments, paid_match=paid)
         ],
+        "payment_states": PAYMENT_STATES,
         "activity": service.read(activity_of, match_id),
         "addable": _addable(roll, entries),
         "next_step": NEXT_STEP.get(board["state"]),
@@ -73,6 +100,21 @@ def centre(match_id: UUID, *, after: int | None, link: str | None) -> dict[str, 
         "shares": share_messages(board, link),
         "link": link,
     }
+
+
+def _holds(
+    entries: list[dict[str, Any]], offers: dict[Any, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Held places: whose, until when, and how their payment stands."""
+    held = []
+    for e in entries:
+        if e["status"] != "HELD":
+            continue
+        offer = offers.get(e["player_id"], {})
+        until = e["hold_until"] or offer.get("expires_at")
+        status = offer.get("payment_status")
+        held.append({**e, "hold_until": until, "payment_label": PAYMENT_STATES.get(status, status)})
+    return held
 
 
 def _addable(roll: list[dict[str, Any]], entries: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from booking_domain.errors import ValidationError
 from booking_domain.transacting import Done
+from booking_domain.wording import local_time
 from projections.match_views import match_dashboard
 from projections.public_views import match_header
 from web.pages_admin import admin_pages, form_int, parse_local, perform, read_after
@@ -176,6 +177,21 @@ def add_to_match(match_id: UUID) -> Response:
         return club().app.add_player_to_match(match_id, player_id, actor=actor())
 
     return perform(run, back=_back(match_id), success="Player added.")
+
+
+@admin_pages.post("/matches/<uuid:match_id>/waitlist/<uuid:player_id>/promote")
+@require_admin_session
+def promote(match_id: UUID, player_id: UUID) -> Response:
+    """ "Promote": offer this waiting player a place, held while they pay (seed 000)."""
+    tz = _board(match_id)["timezone"]
+    return perform(
+        lambda: club().app.promote(match_id, player_id, actor=actor()),
+        back=_back(match_id),
+        success=lambda offer: (
+            f"Offer sent: the place is held until {local_time(offer.expires_at, tz)}"
+            " while they pay. They were told to log in to the portal."
+        ),
+    )
 
 
 @admin_pages.post("/matches/<uuid:match_id>/dropouts/<uuid:player_id>/release")

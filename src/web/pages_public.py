@@ -62,6 +62,8 @@ COPY = {
     "you_maybe": "You're a maybe.",
     "you_queued": "You're #{position} on the waitlist — first to claim gets in.",
     "you_held": "Your place is held for you — not confirmed yet.",
+    "held_until": "A place is held for you until {time}",
+    "held_link": "log in to pay",
     "you_grace": "Your place is still held for you until {time} — tap IN to keep it.",
     "offline": "Couldn't reach the server — check your connection and try again.",
 }
@@ -93,6 +95,7 @@ def booking_page(match_id: UUID) -> Any:
         token=token,
         poll_seconds=poll_seconds(),
         calendar_url=url_for("api_booking.calendar", match_id=match_id, token=token),
+        portal_url=url_for("portal_pages.dashboard"),
     )
     # Live counts, and the link's token in the page: never kept by a shared cache.
     return page, 200, {"Cache-Control": "private, no-store"}
@@ -203,7 +206,8 @@ def jsonable(data: dict[str, Any]) -> dict[str, Any]:
 
 @dev_pages.get("/dev/inbox")
 def dev_inbox() -> str:
-    """Every notice the dev delivery adapter captured for a phone (test clock only).
+    """Every notice the dev delivery adapter captured for a phone (test clock or
+    ``BOOKING_DEV_INBOX``): sign-in codes too, until real channels deliver them.
 
     A newcomer on ``make play`` reads here what players would have been sent.
     """

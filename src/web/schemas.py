@@ -71,6 +71,8 @@ class PlayerPatch(Body):
     tier: Tier | None = None
     is_ringer: StrictBool | None = None
     muted: StrictBool | None = None
+    #: The phones of the player's parents or guardians (they may pay for them).
+    guardian_phones: Annotated[list[StrictStr], Field(max_length=5)] | None = None
 
 
 class PlayerOut(Out):
@@ -171,6 +173,8 @@ class RosterEntryOut(Out):
     bumped: bool
     offer_id: UUID | None
     offer_expires_at: UtcTime | None
+    #: HELD: the place is theirs if they pay by then (seed 000).
+    hold_until: UtcTime | None = None
 
 
 class OpenOfferOut(Out):
@@ -178,6 +182,10 @@ class OpenOfferOut(Out):
     player_id: UUID
     batch: int | None
     expires_at: UtcTime | None
+    #: A paid offer: a place is held while the player pays.
+    holds: bool | None = None
+    #: The latest payment attempt's status (pending, failed, abandoned …), if any.
+    payment_status: str | None = None
 
 
 class MatchSummaryOut(Out):
@@ -242,6 +250,15 @@ class OfferLogOut(Out):
     expires_at: UtcTime | None
     outcome: Literal["open", "claimed", "expired", "superseded", "declined", "accepted"]
     ended_at: UtcTime | None
+    reason: str | None = None
+    #: ``paid``: a payment-window offer (seed 000); ``claim``: first to claim (seed 004).
+    kind: Literal["paid", "claim"] | None = None
+    #: Who made a paid offer: an admin's promotion, or the system's auto-promote.
+    promoted_by: str | None = None
+    #: A paid offer's latest payment attempt: its status, how many, whether one came late.
+    payment_status: str | None = None
+    attempts: int | None = None
+    late: bool | None = None
 
 
 class EventOut(Out):

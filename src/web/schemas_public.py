@@ -79,6 +79,7 @@ class StandingOut(Out):
     player_id: UUID
     status: Status
     waitlist_position: int | None = None
+    #: HELD with a paid offer: until when the place is held (seed 000: log in to pay).
     hold: UtcTime | None = None
     grace_until: UtcTime | None = None
     out_flexible: bool = False
@@ -110,6 +111,8 @@ class LiveOut(Out):
     waitlist_position: int | None
     grace_until: UtcTime | None = None
     offer: LiveOfferOut | None
+    #: HELD with a paid offer: the place is theirs if they pay (in the portal) by then.
+    hold_until: UtcTime | None = None
     instant_claim: bool
     #: The server's time (a test clock may differ from the browser's): countdowns run on it.
     now: UtcTime | None = None

@@ -27,6 +27,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from booking_domain.errors import BookingError
 from booking_domain.identity import PhoneNumber
+from web.envelope import failure
 from web.services import club
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -35,6 +36,9 @@ DEVICE_COOKIE = "booking_device"
 PER_CLIENT = "10 per minute"
 BURST = "50 per 10 seconds"
 READS = "120 per minute"
+#: Portal sign-in, per phone: a few codes sent, a few codes tried (SMS costs, guesses).
+CODES_PER_PHONE = "5 per 15 minutes"
+TRIES_PER_PHONE = "10 per 15 minutes"
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
@@ -120,6 +124,51 @@ def limit_writes(view: F) -> F:
     ):
         view = limit(view)
     return view
+
+
+def body_phone() -> str:
+    """The ``phone`` of a JSON body or a form."""
+    body = _body() or request.form.to_dict()
+    return str(body.get("phone", ""))
+
+
+def limit_sign_in(phone_of: Callable[[], str], *, per_phone: str) -> Callable[[F], F]:
+    """Portal sign-in: 10 a minute per IP, and ``per_phone`` (shared by the API and the
+    page, so two doors do not double it). App config ``BOOKING_SIGN_IN_LIMIT`` retunes
+    the per-phone limit."""
+
+    def per_phone_limit() -> str:
+        return str(current_app.config.get("BOOKING_SIGN_IN_LIMIT", per_phone))
+
+    def wrap(view: F) -> F:
+        per_phone_view = limiter.shared_limit(
+            per_phone_limit,
+            scope=f"sign-in:{per_phone}",
+            key_func=lambda: "phone:" + _phone_key(phone_of()),
+        )(view)
+        per_ip = limiter.limit(_per_client, key_func=lambda: "ip:" + get_remote_address())
+        return cast(F, per_ip(per_phone_view))
+
+    return wrap
+
+
+def same_origin_only() -> Response | None:
+    """Cookie-signed-in JSON writes come from our own pages, never another site's.
+
+    The session cookie is ``SameSite=Lax`` (not sent on another site's POST);
+    this is the second lock: a browser names the page that sent a request
+    (``Origin``, ``Sec-Fetch-Site``), and a stranger's is refused. Clients that
+    are not browsers send neither.
+    """
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    site = request.headers.get("Sec-Fetch-Site")
+    origin = request.headers.get("Origin")
+    ours = request.host_url.rstrip("/")
+    base = club().settings.booking.base_url
+    if site in ("cross-site", "same-site") or (origin and origin not in (ours, base)):
+        return failure("forbidden", "Requests from other sites are not accepted here.", 403)
+    return None
 
 
 # ----------------------------------------------------------------- headers

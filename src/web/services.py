@@ -1,4 +1,5 @@
-"""What the views call: the application, its read models and the admin tokens.
+"""What the views call: the application, its read models, the admin tokens, payments
+and the portal's sign-in codes.
 
 One ``Club`` per app, built by the composition root and kept in
 ``app.extensions["booking"]``; views reach it with ``club()``.
@@ -10,15 +11,19 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
+from uuid import uuid4
 
 from flask import current_app
 from sqlalchemy import Connection
 
 from booking.bootstrap import System, build_system
 from booking_domain.application import BookingApp
+from payments import SandboxProvider
 from processes.admin_tokens import AdminTokens
 from processes.clock import ManualClock
+from processes.login_codes import LoginCodes
 from processes.outbox import Outbox
+from processes.payment_service import PaymentService
 from projections.runner import ProjectionRunner
 from web.config import WebSettings
 
@@ -32,15 +37,31 @@ class Club:
     settings: WebSettings
     system: System
     admin_tokens: AdminTokens
+    payments: PaymentService
+    login_codes: LoginCodes
 
     @classmethod
     def start(cls, settings: WebSettings) -> Club:
         system = build_system(settings.booking)
+        side = system.app.recorder.side  # type: ignore[attr-defined]
         tokens = AdminTokens(
-            system.app.recorder.side,  # type: ignore[attr-defined]
-            configured=[settings.admin_token] if settings.admin_token else [],
+            side, configured=[settings.admin_token] if settings.admin_token else []
         )
-        return cls(settings, system, tokens)
+        payments = system.payments
+        if not isinstance(payments.provider, SandboxProvider) and not settings.booking.base_url:
+            # Stripe sends payers back to absolute addresses; never built from a
+            # request's Host header, which the client chooses.
+            system.close()
+            raise ValueError(
+                "BOOKING_BASE_URL is needed with Stripe: checkouts return payers there"
+            )
+        codes = LoginCodes(
+            side,
+            system.app.clock,
+            _dev_inbox(system.engine.outbox, system.app),
+            secret=settings.derived_key("booking:login-codes"),
+        )
+        return cls(settings, system, tokens, payments, codes)
 
     @property
     def app(self) -> BookingApp:
@@ -79,6 +100,18 @@ class Club:
 
     def close(self) -> None:
         self.system.close()
+
+
+def _dev_inbox(outbox: Outbox, app: BookingApp) -> Callable[[str, str], None]:
+    """Sign-in codes go to the dev inbox (the notification channel there is), never a log."""
+
+    def send(phone: str, text: str) -> None:
+        with outbox.side.transaction() as tx:
+            outbox.put_in_inbox(
+                tx, f"login:{uuid4().hex}", phone, "login_code", text, app.clock.now()
+            )
+
+    return send
 
 
 def club() -> Club:

@@ -253,3 +253,16 @@ def test_the_dev_inbox_is_absent_without_the_test_clock(tmp_path: Path) -> None:
         assert app.test_client().get(f"/dev/inbox?phone={phone(1)}").status_code == 404
     finally:
         app.extensions["booking"].close()
+
+
+def test_the_dev_inbox_can_be_served_for_a_local_demo_without_the_test_clock(
+    tmp_path: Path,
+) -> None:
+    """``make run`` turns it on: a newcomer reads sign-in codes there; the clock stays real."""
+    app = create_app(web_config(tmp_path, BOOKING_TEST_CLOCK="0", BOOKING_DEV_INBOX="1"))
+    try:
+        client = app.test_client()
+        assert client.get(f"/dev/inbox?phone={phone(1)}").status_code == 200
+        assert client.get("/api/test-clock").status_code == 404
+    finally:
+        app.extensions["booking"].close()

@@ -101,10 +101,20 @@
     if (opening.ringer) return fill(copy.before_window_ringer, values);
     return fill(opening.b_and_c_together ? copy.before_window_together : copy.before_window, values);
   }
+  /* "until 19:05" today, "until Tue 24 Nov 19:05" further off. */
+  function untilText(iso) {
+    return Date.parse(iso) - serverNow() < 20 * 3600 * 1000 ? clockTime(iso) : localTime(iso);
+  }
+  function renderHold() {
+    // A paid offer's place (seed 000): paid for in the portal, not claimed here.
+    var held = state.status === "HELD" && !!state.hold_until;
+    show($("held-note"), held);
+    if (held) setText($("held-words"), fill(copy.held_until, { time: untilText(state.hold_until) }));
+  }
   function myStatus() {
     switch (state.status) {
       case "IN": return copy.you_in;
-      case "HELD": return copy.you_held;
+      case "HELD": return state.hold_until ? "" : copy.you_held;
       case "WAITLIST": return fill(copy.you_queued, { position: state.waitlist_position || "?" });
       case "MAYBE": return copy.you_maybe;
       case "OUT":
@@ -186,6 +196,7 @@
     renderWho();
     renderButtons(current);
     setText($("my-status"), myStatus());
+    renderHold();
     setText($("hint"), hintFor(current));
     tick();
   }
@@ -288,6 +299,7 @@
     ["status", "waitlist_position", "offer", "grace_until", "out_flexible"].forEach(function (k) {
       state[k] = data[k];
     });
+    state.hold_until = data.hold;
     joinPosition = pendingAction = null;
     show($("name-form"), false);
     showError(null);
@@ -376,6 +388,7 @@
     show($("name-form"), false);
     showError(null);
     state.status = state.offer = state.grace_until = state.waitlist_position = null;
+    state.hold_until = null;
     render();
     $("phone").value = "";
     $("phone").focus();

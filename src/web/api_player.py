@@ -1,0 +1,114 @@
+"""The player portal's API (api.md "Player portal"; seed 000).
+
+Sign in with a phone and the one-time code sent to it; the session cookie
+then stands for that phone, which acts for its own player and for the
+players it is a guardian of. Writes are refused from other sites' pages
+(``security.same_origin_only``); every answer carries the server's time in
+``X-Server-Now`` (countdowns follow it, and a test clock).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urljoin
+from uuid import UUID
+
+from apiflask import APIBlueprint
+from flask import Response, request
+
+from booking_domain.identity import PhoneNumber
+from processes.login_codes import VALID_FOR
+from web import portal
+from web import schemas_portal as s
+from web.envelope import ok
+from web.security import (
+    CODES_PER_PHONE,
+    PER_CLIENT,
+    READS,
+    TRIES_PER_PHONE,
+    body_phone,
+    limit_sign_in,
+    limiter,
+    same_origin_only,
+)
+from web.services import club
+
+api_player = APIBlueprint("api_player", __name__, url_prefix="/api/player", tag="Player portal")
+api_player.before_request(same_origin_only)
+ERRORS = [400, 401, 403, 404, 409, 429]
+
+
+@api_player.after_request
+def server_now(response: Response) -> Response:
+    response.headers["X-Server-Now"] = club().app.clock.now().isoformat()
+    return response
+
+
+@api_player.post("/login")
+@limit_sign_in(body_phone, per_phone=CODES_PER_PHONE)
+@api_player.input(s.LoginIn, arg_name="body")
+@api_player.output(s.LoginOut, status_code=202)
+@api_player.doc(responses=[400, 403, 429])
+def login(body: s.LoginIn) -> Any:
+    """Send a sign-in code; the same answer whether or not the number is registered."""
+    portal.request_code(body.phone)
+    seconds = int(VALID_FOR.total_seconds())
+    return ok({"message": portal.CODE_SENT, "expires_in_seconds": seconds}), 202
+
+
+@api_player.post("/login/verify")
+@limit_sign_in(body_phone, per_phone=TRIES_PER_PHONE)
+@api_player.input(s.VerifyIn, arg_name="body")
+@api_player.output(s.SessionOut)
+@api_player.doc(responses=[400, 401, 403, 429])
+def verify(body: s.VerifyIn) -> Any:
+    """Check the code: the session cookie is set, and the players it acts for answered."""
+    players = portal.sign_in(body.phone, body.code)
+    return ok({"phone": PhoneNumber.parse(body.phone).masked(), "players": players})
+
+
+@api_player.post("/logout")
+@api_player.output(s.SignedOutOut)
+@api_player.doc(responses=[403])
+def logout() -> Any:
+    """End the portal session (an admin session in the same cookie stays)."""
+    portal.sign_out()
+    return ok({"signed_out": True})
+
+
+@api_player.get("/offers")
+@limiter.limit(READS)
+@api_player.output(list[s.PortalOfferOut])
+@api_player.doc(responses=[401, 429])
+def offers() -> Any:
+    """The "Available Sessions": places held for the caller's players, soonest deadline first."""
+    return ok(portal.offers_for(portal.caller()))
+
+
+@api_player.post("/offers/<uuid:offer_id>/accept")
+@limiter.limit(PER_CLIENT)
+@api_player.output(s.AcceptOut)
+@api_player.doc(responses=ERRORS)
+def accept(offer_id: UUID) -> Any:
+    """Pay Now: the offer and its hold are checked again, then the checkout's address."""
+    url = portal.pay_now(portal.caller(), offer_id)
+    return ok({"payment_url": urljoin(request.host_url, url)})
+
+
+@api_player.post("/offers/<uuid:offer_id>/decline")
+@limiter.limit(PER_CLIENT)
+@api_player.output(s.DeclineOut)
+@api_player.doc(responses=ERRORS)
+def decline(offer_id: UUID) -> Any:
+    """Decline offer: the hold goes, the player leaves the waitlist, the next is offered."""
+    position = portal.decline(portal.caller(), offer_id)
+    return ok({"offer_id": offer_id, "declined": True}, position)
+
+
+@api_player.get("/bookings")
+@limiter.limit(READS)
+@api_player.output(list[s.PortalBookingOut])
+@api_player.doc(responses=[401, 429])
+def bookings() -> Any:
+    """The caller's bookings and those of the players they are guardian of."""
+    return ok(portal.bookings_for(portal.caller()))

@@ -1,0 +1,140 @@
+"""The player portal's and the payments' bodies (api.md "Player portal", "Payments
+without a provider account"), and the admin's views of paid places.
+
+Built on the conventions of ``schemas.py``: strict types, unknown fields
+refused, times out in UTC, money as integer minor units plus ``currency``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import Field, StrictStr
+
+from web.schemas import Body, Out, UtcTime
+
+# ------------------------------------------------------------------ sign in
+
+
+class LoginIn(Body):
+    phone: Annotated[StrictStr, Field(max_length=40)]
+
+
+class LoginOut(Out):
+    #: The same words whether or not the number is registered.
+    message: str
+    expires_in_seconds: int
+
+
+class VerifyIn(Body):
+    phone: Annotated[StrictStr, Field(max_length=40)]
+    code: Annotated[StrictStr, Field(pattern=r"^[0-9]{6}$")]
+
+
+class PortalPlayerOut(Out):
+    player_id: UUID
+    name: str
+    #: Who the signed-in phone is to this player.
+    relation: Literal["player", "guardian"]
+
+
+class SessionOut(Out):
+    #: The signed-in phone, masked as lists show it.
+    phone: str
+    players: list[PortalPlayerOut]
+
+
+class SignedOutOut(Out):
+    signed_out: bool
+
+
+# ------------------------------------------------------------------- offers
+
+
+class PortalOfferOut(Out):
+    """An "Available Session" (seed 000): a place held for one of the caller's players."""
+
+    offer_id: UUID
+    match_id: UUID
+    player_id: UUID
+    player_name: str
+    session_name: str
+    session_date_time: UtcTime
+    timezone: str
+    location: str
+    maps_url: str
+    offer_expires_at: UtcTime
+    price_minor: int
+    currency: str
+    #: The payment under way for it, if any (pending, failed, abandoned …).
+    payment_status: str | None = None
+
+
+class AcceptOut(Out):
+    #: Where to pay: the provider's checkout (or the app's own sandbox page).
+    payment_url: str
+
+
+class DeclineOut(Out):
+    offer_id: UUID
+    declined: bool
+
+
+class PortalBookingOut(Out):
+    booking_id: UUID
+    match_id: UUID
+    player_id: UUID
+    player_name: str
+    session_name: str
+    session_date_time: UtcTime
+    timezone: str
+    location: str
+    status: str
+    price_minor: int
+    currency: str
+    paid: bool
+    payment_status: str | None = None
+    #: What the check-in QR code holds.
+    checkin_code: str | None = None
+    qr_url: str | None = None
+
+
+# ----------------------------------------------------------------- payments
+
+
+class WebhookOut(Out):
+    payment_id: UUID | None
+    #: The payment's status after the event, or ``ignored``.
+    status: str
+
+
+class SandboxIn(Body):
+    outcome: Literal["paid", "failed", "abandoned"]
+
+
+# -------------------------------------------------------------------- admin
+
+
+class PromotedOut(Out):
+    """The payment-window offer an admin's promotion made."""
+
+    offer_id: UUID
+    player_id: UUID
+    batch: int
+    expires_at: UtcTime
+
+
+class MatchPaymentOut(Out):
+    """One payment attempt of a match, as a treasurer reads it."""
+
+    payment_id: UUID
+    offer_id: UUID | None = None
+    player_id: UUID
+    player_name: str | None = None
+    amount_minor: int
+    currency: str
+    status: str
+    late: bool = False
+    started_at: UtcTime
+    updated_at: UtcTime | None = None
