@@ -42,7 +42,7 @@ play: $(STAMP)  ## the same with the test clock: move time yourself, read every 
 demo: $(STAMP)  ## tell seed 004's flows A and B event by event
 	$(BIN)/booking demo
 
-bench: $(STAMP)  ## throughput, history scaling, timers, 1M-event rebuild, HTTP under gunicorn (~45 min; see docs/operations.md)
+bench: $(STAMP)  ## throughput, history scaling, timers, 1M-event rebuild, HTTP under gunicorn, paid places (~45 min; see docs/operations.md)
 	$(BIN)/python bench/run.py
 
 docs: $(STAMP)  ## regenerate docs/events.md from the code
