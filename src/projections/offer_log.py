@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, case, insert, select, update
 
+from projections.paid_places import paid_offers
 from projections.tables import offer_log, utc, waitlists
 
 OPEN, CLAIMED, EXPIRED, SUPERSEDED, DECLINED, ACCEPTED = (
@@ -76,9 +77,15 @@ class OfferLog:
 
 
 def offers_of(conn: Connection, match_id: UUID) -> list[dict[str, Any]]:
-    """The offer log of one match, in the order offers were made."""
+    """The offer log of one match, in the order offers were made; a paid offer says
+    who promoted it ("system": auto-promote) and what kind it is."""
     rows = conn.execute(
-        select(offer_log)
+        select(
+            offer_log,
+            paid_offers.c.promoted_by,
+            case((paid_offers.c.offer_id.is_(None), "claim"), else_="paid").label("kind"),
+        )
+        .outerjoin(paid_offers, paid_offers.c.offer_id == offer_log.c.offer_id)
         .where(offer_log.c.match_id == match_id)
         .order_by(offer_log.c.issued_at, offer_log.c.batch, offer_log.c.offer_id)
     ).mappings()

@@ -70,7 +70,8 @@ def test_a_paid_place_from_offer_to_refund_as_the_organiser_and_the_parent_see_i
         cal_bookings = bookings_of(conn, [cal.player_id])
         dan_offers = open_paid_offers(conn, [dan.player_id], clock.now())
         feed = [line["text"] for line in activity_of(conn, game.match_id)]
-    assert log[cal.player_id]["outcome"] == "expired"
+    assert (log[cal.player_id]["outcome"], log[cal.player_id]["kind"]) == ("expired", "paid")
+    assert log[cal.player_id]["promoted_by"] == "system"  # auto-promoted
     assert log[dan.player_id]["outcome"] == "open" and len(dan_offers) == 1
     assert (payment["player_name"], payment["status"], payment["by"]) == (
         "Cal",
