@@ -21,10 +21,13 @@ Measured in one run, on SQLite (embedded default) and PostgreSQL:
    oversold (``http_load.py``; PostgreSQL; exits 1 if it finds a failure);
 8. paid places: 50 payers at once, Pay Now to a confirmed place through the
    sandbox's signed webhook: confirmations/s and the webhook handler's p50/p99
-   (``paid_places.py``; PostgreSQL; exits 1 if a payment does not confirm).
+   (``paid_places.py``; PostgreSQL; exits 1 if a payment does not confirm);
+9. court slots: a busy Saturday — 200 slots, 2,000 requests, 30 % rejected —
+   requests/s, decisions/s, and the time to rebuild the approvals read model
+   (``approvals.py``; PostgreSQL; exits 1 if a slot is oversold or a cart left).
 
 Usage: python bench/run.py [--quick] [--stores sqlite,postgres]
-       [--parts core,timers,projections,http,paid]
+       [--parts core,timers,projections,http,paid,approvals]
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from typing import Any
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
+import approvals
 import http_load
 import paid_places
 import read_models
@@ -206,8 +210,8 @@ def main() -> int:
     parser.add_argument("--stores", default="sqlite,postgres")
     parser.add_argument(
         "--parts",
-        default="core,timers,projections,http,paid",
-        help="core, timers, projections, http, paid (all but core need PostgreSQL)",
+        default="core,timers,projections,http,paid,approvals",
+        help="core, timers, projections, http, paid, approvals (all but core need PostgreSQL)",
     )
     args = parser.parse_args()
     stores, parts = args.stores.split(","), args.parts.split(",")
@@ -269,11 +273,18 @@ def main() -> int:
             paid_places.report(report["paid"])
         else:
             print("\npaid: skipped (it runs on PostgreSQL)")
+    if "approvals" in parts:
+        if "postgres" in stores:
+            print("approvals: running ...", file=sys.stderr)
+            report["approvals"] = approvals.run(quick=args.quick)
+            approvals.report(report["approvals"])
+        else:
+            print("\napprovals: skipped (it runs on PostgreSQL)")
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / "core.json").write_text(json.dumps(report, indent=2))
     print(f"\nwritten to {out / 'core.json'}")
-    failed = any(report.get(part, {}).get("failures") for part in ("http", "paid"))
+    failed = any(report.get(part, {}).get("failures") for part in ("http", "paid", "approvals"))
     return 1 if failed else 0
 
 

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, settings
 
 from booking.fictional import fictional_phone
 from booking_domain.application import BookingApp, Done, Response
+from booking_domain.approval_commands import RequestAnswer
 from processes.clock import ManualClock
 from processes.store import scratch_schema, store_env
 
@@ -107,6 +108,33 @@ class Club:
             mid, invite_mode=invite_mode, tier_windows=tier_windows
         ).value
         return MatchHandle(self.app, mid, token)
+
+    def slot(
+        self,
+        court: str = "Court 1",
+        *,
+        starts_in: timedelta = timedelta(days=2),
+        length: timedelta = timedelta(hours=1),
+        price_minor: int = 1200,
+        sport: str = "tennis",
+    ) -> UUID:
+        """A court slot that needs approval (seed 002), open for requests."""
+        starts_at = self.clock.now() + starts_in
+        return self.app.schedule_slot(
+            court=court,
+            sport=sport,
+            starts_at=starts_at,
+            ends_at=starts_at + length,
+            price_minor=price_minor,
+        ).value
+
+    def ask(self, who: Person, *slots: UUID, **kwargs: object) -> RequestAnswer:
+        """``who`` requests these slots as one request."""
+        return self.app.request_slots(
+            phone=who.phone,
+            slots=[{"match_id": s} for s in slots],
+            **kwargs,  # type: ignore[arg-type]
+        ).value
 
 
 @dataclass

@@ -82,6 +82,11 @@ def serve(host: str, port: int, *, showcase: bool, out: TextIO) -> int:
             print(f"A booking link:  {base}/m/{row['match_id']}?token={token}", file=out)
             break
     print(f"Player portal:   {base}/portal/login  (pay for a held place)", file=out)
+    print(
+        f"Courts:          {base}/admin/approvals (decide requests), "
+        f"{base}/portal/courts (book one)",
+        file=out,
+    )
     if club.test_clock is not None:
         print(f"Test clock on: dev inbox at {base}/dev/inbox?phone=…", file=out)
     elif club.settings.dev_inbox:

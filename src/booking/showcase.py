@@ -4,7 +4,8 @@ Seventeen players (tiers A, B and C, two ringers, Rosa the parent of two) and
 a match in every state a newcomer should see: open with answers, full with a
 queue and a dropout in its grace period, a paid session whose freed place is
 held for a waiting child while their parent pays, tiered with windows still to
-open, booking off, locked, balanced, completed and cancelled. Kick-offs are
+open, booking off, locked, balanced, completed and cancelled — and tomorrow's
+courts, with requests waiting for approval (``court_showcase.py``). Kick-offs are
 days from now, so the timers behave as they would for real. Only an empty
 store is filled; a restart keeps the club.
 """
@@ -123,4 +124,14 @@ def fill(app: BookingApp) -> Showcase:
         answer(match_id, token, "Ana Ben Dev Eli Ike Jo Max Nia")
         for step in steps:
             getattr(app, step)(match_id)
+
+    # A court club (seed 002): tomorrow's slots, requests awaiting approval.
+    from booking.court_showcase import fill_courts
+
+    made.matches.update(
+        {
+            f"{court} {hour:02d}:00": mid
+            for (court, hour), mid in fill_courts(app, made.phones).items()
+        }
+    )
     return made

@@ -155,6 +155,13 @@ class AdminCommands(Transacting):
                 actor=actor,
                 now=now,
             )
+            if match.admission == Admission.APPROVAL:
+                # A session that needs approval is a court slot (seed 002): its
+                # place is the court; an hour long unless ``schedule_slot`` says.
+                court = match.location or match.title
+                match.describe_slot(
+                    court=court, sport="", ends_at=match.kickoff_at + timedelta(hours=1), now=now
+                )
             unit.add(match)
             unit.add(Waitlist.open_for(match.id, now))
             return match.id
@@ -253,7 +260,12 @@ class AdminCommands(Transacting):
         def work(unit: Unit, now: datetime) -> UUID:
             unit.player(player_id)
             organiser.admin_add(
-                unit.match(match_id), unit.waitlist(match_id), player_id, actor, now
+                unit.match(match_id),
+                unit.waitlist(match_id),
+                player_id,
+                actor,
+                now,
+                load=lambda mid: (unit.match(mid), unit.waitlist(mid)),
             )
             return match_id
 
@@ -291,6 +303,15 @@ class AdminCommands(Transacting):
         return self._on_match(match_id, lambda m, w, now: organiser.complete(m, w, actor, now))
 
     def cancel_match(self, match_id: UUID, *, reason: str = "", actor: str = ADMIN) -> Done[UUID]:
-        return self._on_match(
-            match_id, lambda m, w, now: organiser.cancel(m, w, reason, actor, now)
-        )
+        def work(unit: Unit, now: datetime) -> UUID:
+            organiser.cancel(
+                unit.match(match_id),
+                unit.waitlist(match_id),
+                reason,
+                actor,
+                now,
+                load=lambda mid: (unit.match(mid), unit.waitlist(mid)),
+            )
+            return match_id
+
+        return self._transact(work)

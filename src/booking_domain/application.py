@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
@@ -15,6 +16,7 @@ from eventsourcing.domain import MutableOrImmutableAggregate
 
 from booking_domain import offers, registry, rsvp, timed
 from booking_domain.admin_commands import AdminCommands
+from booking_domain.approval_commands import ApprovalCommands
 from booking_domain.errors import BookingClosed, ConcurrencyConflict, NotFound
 from booking_domain.identity import PhoneNumber
 from booking_domain.match import Match
@@ -24,7 +26,7 @@ from booking_domain.rsvp import PlayerStanding
 from booking_domain.timers import TimerKind
 from booking_domain.transacting import ADMIN, READ_VERSIONS, Done, parse_enum
 from booking_domain.unit import Unit
-from booking_domain.values import Action, ClubPolicy, Source, Tier
+from booking_domain.values import Action, Admission, ClubPolicy, Source, Tier
 from booking_domain.waitlist import Waitlist
 
 __all__ = [
@@ -78,7 +80,7 @@ class BookingWindow:
     opening: TierOpening | None
 
 
-class BookingApp(PaidPlaces, AdminCommands):
+class BookingApp(ApprovalCommands, PaidPlaces, AdminCommands):
     """Matches, waitlists and players for one club (seed 004, domain.md)."""
 
     name = "Booking"
@@ -100,8 +102,14 @@ class BookingApp(PaidPlaces, AdminCommands):
         out_flexible: bool = False,
         name: str | None = None,
         source: str = "web",
+        cart: Mapping[str, Any] | None = None,
+        request_id: UUID | None = None,
     ) -> Done[Response]:
-        """IN / OUT / WAITLIST / MAYBE through the shared link (seed 004 §5.2)."""
+        """IN / OUT / WAITLIST / MAYBE through the shared link (seed 004 §5.2).
+
+        On a court slot (approval admission) IN is a request awaiting approval,
+        carrying ``cart`` (seed 002); see ``respond_to_slot``.
+        """
         parsed_phone = PhoneNumber.parse(phone)
         parsed_action = parse_enum(Action, str(action).upper(), "action")
         parsed_source = parse_enum(Source, source, "source")
@@ -114,6 +122,23 @@ class BookingApp(PaidPlaces, AdminCommands):
                 unit, phone=parsed_phone, name=name, policy=unit.policy(), now=now
             )
             waitlist = unit.waitlist(match_id)
+            if match.admission == Admission.APPROVAL:
+                policy = unit.policy()
+                if player.as_booker().is_ringer:
+                    rsvp.check_self_booking(player.as_booker(), policy, match, parsed_action)
+                self.respond_to_slot(
+                    unit,
+                    match,
+                    player.id,
+                    parsed_action,
+                    now,
+                    booker_of=player.as_booker,
+                    cart=cart,
+                    request_id=request_id,
+                    source=str(parsed_source),
+                    policy_of=unit.policy,
+                )
+                return Response(player.id, rsvp.standing(match, waitlist, player.id, now))
             rsvp.respond(
                 match,
                 waitlist,
@@ -169,6 +194,8 @@ class BookingApp(PaidPlaces, AdminCommands):
         timer_kind = parse_enum(TimerKind, kind, "kind")
         if timer_kind in (TimerKind.GRACE_END, TimerKind.OFFER_EXPIRY, TimerKind.PAYMENT_WINDOW):
             return self.process_deadlines(match_id)
+        if timer_kind == TimerKind.APPROVAL_DEADLINE:
+            return self.expire_requests(match_id)
         if timer_kind == TimerKind.INSTANT_CLAIM:
             return self._on_match(match_id, timed.start_instant_claim)
 

@@ -13,14 +13,14 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from booking_domain import policies
-from booking_domain.announcements import MatchAnnouncements
 from booking_domain.errors import GuardTripped
 from booking_domain.match_schedule import check_capacity
 from booking_domain.roster import RosterEntry
+from booking_domain.slot_bookings import SlotBookings
 from booking_domain.values import Source, Status
 
 
-class Match(MatchAnnouncements):
+class Match(SlotBookings):
     """One bookable session (domain.md, "match"): schedule plus places."""
 
     # ----------------------------------------------------------------- places

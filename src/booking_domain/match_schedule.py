@@ -92,9 +92,9 @@ class MatchSchedule(CopiesContainersOnly, Aggregate):
         if not 1 <= offer_fanout <= 20:
             raise ValidationError("offer_fanout", "must be between 1 and 20")
         mode = offer_mode or cls._default_offer_mode(price, admission)
-        if mode == OfferMode.APPROVAL or admission != Admission.OPEN:
-            # Approval slots (seed 002) are not offered yet.
-            raise ValidationError("offer_mode", f"{mode} is not available yet")
+        if (mode == OfferMode.APPROVAL) != (admission == Admission.APPROVAL):
+            # Court slots (seed 002) are filled by approved requests, nothing else.
+            raise ValidationError("offer_mode", "approval goes with admission approval")
         match: Self = cls(
             title=title,
             kickoff_at=kickoff_at,

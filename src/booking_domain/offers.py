@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from booking_domain import payment_window, policies
+from booking_domain import approvals, payment_window, policies
 from booking_domain.errors import InvalidTransition
 from booking_domain.match import Match
 from booking_domain.queue_entries import Offer
@@ -107,6 +107,10 @@ def fill_free_places(
         if not match.is_booking_open():
             waitlist.supersede_all(reason=_closed_reason(match), now=now)
         return payment_window.fill_paid_places(match, waitlist, now, reason=reason)
+    if match.offer_mode == OfferMode.APPROVAL:
+        # Court slots offer nothing: the head's waiting cart becomes a request.
+        approvals.convert_heads(match, waitlist, now)
+        return []
     if match.offer_mode != OfferMode.FIRST_TO_CLAIM:
         raise InvalidTransition(f"Offer mode {match.offer_mode} is not available yet.")
     if match.free_places <= 0:

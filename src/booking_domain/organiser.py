@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from booking_domain import payment_window, policies
+from booking_domain import approvals, payment_window, policies
+from booking_domain.carts import APPROVED_REASON
 from booking_domain.errors import InvalidTransition
 from booking_domain.match import Match
 from booking_domain.offers import SYSTEM, catch_up, fill_free_places, place_freed
@@ -19,11 +20,25 @@ from booking_domain.values import InviteMode, OfferMode, Source, Status, TierWin
 from booking_domain.waitlist import Waitlist
 
 
-def admin_add(match: Match, waitlist: Waitlist, player_id: UUID, actor: str, now: datetime) -> None:
-    """Manual add always works and consumes a place (seed 004 §7)."""
+def admin_add(
+    match: Match,
+    waitlist: Waitlist,
+    player_id: UUID,
+    actor: str,
+    now: datetime,
+    load: approvals.Load | None = None,
+) -> None:
+    """Manual add always works and consumes a place (seed 004 §7).
+
+    On a court slot the member asked for, the add approves their request (all of
+    it: ``load`` gives its other slots).
+    """
     catch_up(match, waitlist, now)
     entry = match.roster.get(player_id)
-    if entry is not None and entry.in_grace:
+    if match.pending_of(player_id) is not None:
+        found = load or (lambda _: (match, waitlist))
+        approvals.approve(found, match.id, player_id, "added by admin", actor, now)
+    elif entry is not None and entry.in_grace:
         match.retract_dropout(player_id=player_id, source=Source.ADMIN, now=now)
     else:
         if entry is not None and entry.status == Status.HELD:
@@ -32,11 +47,16 @@ def admin_add(match: Match, waitlist: Waitlist, player_id: UUID, actor: str, now
             match.release_hold(
                 player_id=player_id, reason="admin_added", to_status=Status.WAITLIST, now=now
             )
+        if match.offer_mode == OfferMode.APPROVAL:
+            # A waiting cart ends as one: the member got the slot by the admin's hand.
+            waitlist.cancel_cart(player_id=player_id, reason="admin_added", actor=actor, now=now)
         # Their open offer, if any, was overtaken by the admin, not turned down.
         waitlist.leave(
             player_id=player_id, reason="admin_added", actor=actor, now=now, declined=False
         )
         match.admin_add(player_id=player_id, actor=actor, now=now)
+    if match.offer_mode == OfferMode.APPROVAL and match.free_places <= 0:
+        approvals.cancel_waiting(match, waitlist, APPROVED_REASON, actor, now)
     fill_free_places(match, waitlist, now, when_full="admin_added")
 
 
@@ -46,6 +66,11 @@ def change_capacity(
     """Capacity down demotes the latest INs to the head; up reinstates them first."""
     catch_up(match, waitlist, now)
     old_capacity = match.capacity
+    if match.offer_mode == OfferMode.APPROVAL and capacity < match.places_taken:
+        # A request decided as a whole cannot lose one slot to a cut: decide first.
+        raise InvalidTransition(
+            "Decide or move the requests on this slot before cutting its places."
+        )
     if not match.change_capacity(capacity=capacity, actor=actor, now=now):
         return
     if capacity < old_capacity:
@@ -172,10 +197,19 @@ def complete(match: Match, waitlist: Waitlist, actor: str, now: datetime) -> Non
     match.complete(actor=actor, now=now)
 
 
-def cancel(match: Match, waitlist: Waitlist, reason: str, actor: str, now: datetime) -> None:
-    """Cancel from any state before Completed."""
+def cancel(
+    match: Match,
+    waitlist: Waitlist,
+    reason: str,
+    actor: str,
+    now: datetime,
+    load: approvals.Load | None = None,
+) -> None:
+    """Cancel from any state before Completed (a court slot's requests end as wholes:
+    ``load`` gives their other slots)."""
     catch_up(match, waitlist, now, offer=False)
     match.cancel(reason=reason, actor=actor, now=now)
+    approvals.close_slot(load or (lambda _: (match, waitlist)), match.id, actor, now)
     _wind_down(match, waitlist, "match_cancelled", now)
 
 

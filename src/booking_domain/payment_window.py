@@ -50,8 +50,8 @@ def release_ended_holds(match: Match, waitlist: Waitlist, now: datetime) -> None
     """
     holding = {o.player_id for o in waitlist.holding_offers()}
     for player_id in match.held_players():
-        if player_id in holding:
-            continue
+        if player_id in holding or match.pending_of(player_id) is not None:
+            continue  # an open paid offer's, or a court request awaiting approval
         entry = waitlist.entry_of(player_id)
         reason = (entry.last_offer_reason if entry else None) or "offer_ended"
         to_status = Status.WAITLIST if entry else Status.OUT

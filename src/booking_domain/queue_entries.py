@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from booking_domain.carts import CartSnapshot
 from booking_domain.values import Immutable
 
 
@@ -19,6 +20,8 @@ class QueueEntry(Immutable):
     ``last_offer_reason``: how their latest offer ended ("expired", "spot_filled",
     "reissued", …); ``batches_seen``: how many batches had been issued by then,
     so an outcome stays news only until a newer batch goes out.
+    ``request_id`` and ``cart``: a court-slot request waiting its turn, with the
+    cart the member asked for (seed 002 "waitlist cart").
     """
 
     player_id: UUID
@@ -27,6 +30,8 @@ class QueueEntry(Immutable):
     passed: bool = False
     last_offer_reason: str | None = None
     batches_seen: int = 0
+    request_id: UUID | None = None
+    cart: CartSnapshot | None = None
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ class TimerKind(StrEnum):
     LAST_CALL = "last_call"
     INSTANT_CLAIM = "instant_claim"
     PAYMENT_WINDOW = "payment_window"
+    APPROVAL_DEADLINE = "approval_deadline"
 
 
 @dataclass(frozen=True, order=True)
@@ -61,6 +62,12 @@ def timers_for(match: Match, waitlist: Waitlist, now: datetime) -> list[Timer]:
         (o.expires_at, TimerKind.PAYMENT_WINDOW if o.holds else TimerKind.OFFER_EXPIRY)
         for o in waitlist.offers
     }
+    if match.pending_bookings() or (match.offer_mode == OfferMode.APPROVAL and waitlist.size):
+        # Undecided requests lapse, and waiting carts end, when the slot starts.
+        due.add((match.kickoff_at, TimerKind.APPROVAL_DEADLINE))
+    if match.offer_mode == OfferMode.APPROVAL:
+        # Court slots are requested, not announced: no tier openings, no last calls.
+        return sorted(Timer(at, kind, match.id) for at, kind in due)
     if match.is_booking_open() and now < match.kickoff_at:
         if (opening := match.next_tier_opening()) is not None:
             due.add((opening, TimerKind.TIER_OPEN))

@@ -11,6 +11,7 @@ from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from booking_domain.carts import CartSnapshot, PendingBooking, SlotDetails
 from booking_domain.queue_entries import Offer, QueueEntry
 from booking_domain.roster import Roster, RosterEntry
 from booking_domain.values import ClubPolicy, Money, TierWindows
@@ -51,6 +52,9 @@ VALUE_OBJECTS: tuple[type[Any], ...] = (
     QueueEntry,
     Offer,
     ClubPolicy,
+    CartSnapshot,
+    PendingBooking,
+    SlotDetails,
 )
 
 

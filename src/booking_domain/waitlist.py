@@ -18,11 +18,11 @@ from eventsourcing.domain import event
 
 from booking_domain import errors
 from booking_domain.errors import GuardTripped
-from booking_domain.paid_offers import PaidOffers
 from booking_domain.queue_entries import Offer, QueueEntry
+from booking_domain.waiting_carts import WaitingCarts
 
 
-class Waitlist(PaidOffers):
+class Waitlist(WaitingCarts):
     """The queue and offers of one match (domain.md, "Aggregates")."""
 
     @staticmethod

@@ -32,9 +32,15 @@ log = logging.getLogger("booking.delivery")
 _PHONE_LIKE = re.compile(r"(?<![\w-])\+?\d[\d ()-]{6,}\d(?![\w-])")
 
 
+#: A calendar date (``2026-11-25``, a court day's address): shaped like a number, never one.
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def redact(text: str) -> str:
     """Hide anything that looks like a phone number (logs never carry one)."""
-    return _PHONE_LIKE.sub("[phone]", text)
+    return _PHONE_LIKE.sub(
+        lambda m: m.group(0) if _ISO_DATE.fullmatch(m.group(0)) else "[phone]", text
+    )
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,45 @@ REFUND_BOOKING_CLOSED = (
     "Booking for {session} had closed when your payment arrived, so it is being refunded in full."
 )
 
+# Court slots (seed 002). Like seed 000's, no link and never the check-in code:
+# the code is a credential, shown only in the signed-in portal.
+REQUEST_RECEIVED = "We've got your request for {slots}. It's pending until the club approves it."
+REQUEST_APPROVED = (
+    "Your booking for {slots} is approved. Your check-in QR code is under My requests "
+    "in your account — show it at the desk."
+)
+REQUEST_REJECTED = "Sorry — your request for {slots} wasn't approved."
+REQUEST_REJECTED_REASON = "Sorry — your request for {slots} wasn't approved: {reason}"
+REQUEST_EXPIRED = "Your request for {slots} has lapsed: the club didn't decide before it started."
+REQUEST_MOVED = "The club moved your request to {slot}. It's still pending approval."
+REQUEST_CONVERTED = (
+    "Good news! {slot} has freed up and is now held for you, pending approval. "
+    "Confirm and pay {price} at the desk with your check-in QR code — it's under "
+    "My requests in your account."
+)
+WAITLIST_CANCELLED_BOOKED = (
+    "The slot you were waiting for, {slot}, has been booked by someone else. "
+    "Your waitlist request has been cancelled."
+)
+WAITLIST_CANCELLED = "Your waitlist request for {slot} has been cancelled: {reason}."
+SLOT_CHANGED = (
+    "The slot you're waiting for has changed to {slot}. You keep your place in the queue."
+)
+
+
+def slots_text(first: str, more: int) -> str:
+    """One slot, or the first and how many more."""
+    if not more:
+        return first
+    return f"{first} and {more} more slot{'s' if more > 1 else ''}"
+
+
+def price(minor: int, currency: str) -> str:
+    if not minor:
+        return "nothing"
+    symbol = {"GBP": "£", "EUR": "€", "USD": "$"}.get(currency, currency + " ")
+    return f"{symbol}{minor / 100:.2f}"
+
 
 def session(title: str, kickoff_at: object, timezone: str) -> str:
     """The seed's {session}: the match's title and when it is."""

@@ -22,6 +22,8 @@ from booking_domain.application import BookingApp
 from booking_domain.match import Match
 from booking_domain.values import OfferMode, Status
 from processes import messages
+from processes.court_notices import KINDS as COURT_KINDS
+from processes.court_notices import CourtNotices
 
 if TYPE_CHECKING:
     from processes.outbox import Outbox
@@ -39,7 +41,10 @@ PAYMENT_OFFER = "payment_offer"
 BOOKING_CONFIRMED = "booking_confirmed"
 PAYMENT_REFUND = "payment_refund"
 #: Kinds a player's guardians are sent too: a parent pays for a child's place (seed 000).
-FOR_GUARDIANS = frozenset({PAYMENT_OFFER, OFFER_EXPIRED, BOOKING_CONFIRMED, PAYMENT_REFUND})
+#: Court requests too (seed 002): a parent books a court for a child.
+FOR_GUARDIANS = frozenset(
+    {PAYMENT_OFFER, OFFER_EXPIRED, BOOKING_CONFIRMED, PAYMENT_REFUND, *COURT_KINDS}
+)
 
 _NOTICE_IDS = uuid5(NAMESPACE_URL, "booking:notice")
 
@@ -84,6 +89,7 @@ class NoticeManager:
             "HoldConfirmed": self._booking_confirmed,
             "PlayerIn": self._late_payment_confirmed,
             "RefundDue": self._refund_due,
+            **CourtNotices(self).rules(),
         }
 
     def effects(self, event: Any, position: int) -> list[Notice]:

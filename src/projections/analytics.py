@@ -35,6 +35,13 @@ _COUNTS: Mapping[str, Mapping[str, int]] = {
     "OfferExpired": {"offers_expired": 1},
     "OfferSuperseded": {"offers_superseded": 1},
     "OfferDeclined": {"offers_declined": 1},
+    # Paid places (seed 000): a paid-for hold is a booking taken from the waitlist.
+    "HoldConfirmed": {"booked": 1},
+    "OfferAccepted": {"waitlist_converted": 1},
+    # Court slots (seed 002): a waiting cart joins; a converted one got the slot.
+    "BookingApproved": {"booked": 1},
+    "CartQueued": {"waitlist_joined": 1},
+    "WaitingCartConverted": {"waitlist_converted": 1},
 }
 _COUNTERS = frozenset({"ins_after_last_call"} | {c for steps in _COUNTS.values() for c in steps})
 _STATES = {
@@ -89,6 +96,8 @@ class Analytics:
 
     @staticmethod
     def _changes(row: Mapping[str, Any], event: Any, kind: str) -> dict[str, Any]:
+        if kind == "CartQueued" and event.moved_from is not None:
+            return {}  # a cart following its booking to another slot joined once already
         changes = {column: row[column] + step for column, step in _COUNTS.get(kind, {}).items()}
         if kind == "PlayerIn" and row["last_call_at"] is not None:
             changes["ins_after_last_call"] = row["ins_after_last_call"] + 1

@@ -325,4 +325,15 @@ _HANDLERS: dict[str, _Apply] = {
     "HoldReleased": _hold_released,
     "PaidOfferIssued": _offer_issued,
     "OfferAccepted": _left,
+    # Court slots (seed 002): a pending request holds the slot; a waiting cart queues.
+    "BookingRequested": _put("HELD"),
+    "BookingApproved": _hold_confirmed,
+    "BookingRejected": _put("OUT", source="system"),
+    "BookingWithdrawn": _put("OUT", source="system"),
+    "BookingRequestExpired": _put("OUT", source="system"),
+    "PendingBookingMoved": _put("OUT", source="system"),
+    "CartQueued": _joined,
+    "WaitingCartConverted": _left,
+    "WaitingCartCancelled": _left,
+    "WaitingCartMoved": _left,
 }

@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from booking_domain.wording import clock_time, local_time
+from projections.court_narrative import COURT_WORDS
 
 DEFAULT_TIMEZONE = "Europe/London"
 
@@ -254,7 +255,9 @@ _WORDS: dict[str, Callable[[Narrator, Any], str | None]] = {
         + (" — over capacity." if e.over_capacity else ".")
     ),
     "PlayerOut": lambda n, e: (
-        f"{n.name(e.player_id)} is OUT"
+        None  # a court slot's waiting cart ended: the waitlist's line says why
+        if e.source == "system"
+        else f"{n.name(e.player_id)} is OUT"
         + (" (might be available later)." if e.out_flexible else ".")
     ),
     "PlayerMaybe": lambda n, e: f"{n.name(e.player_id)} is a maybe.",
@@ -287,6 +290,7 @@ _WORDS: dict[str, Callable[[Narrator, Any], str | None]] = {
     ),
     "PlaceUpForGrabs": lambda n, e: f"A place is up for grabs — {_told(n, e.player_ids)}.",
     **PAID_WORDS,
+    **COURT_WORDS,
 }
 
 

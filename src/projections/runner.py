@@ -36,11 +36,12 @@ def every_projector() -> list[Projector]:
     """Every read model, in the order a rebuild runs them."""
     from projections.activity import ActivityFeed
     from projections.analytics import Analytics
+    from projections.court_views import Courts
     from projections.dashboard import Dashboard
     from projections.offer_log import OfferLog
     from projections.paid_places import PaidPlaces
 
-    return [Dashboard(), OfferLog(), PaidPlaces(), ActivityFeed(), Analytics()]
+    return [Dashboard(), OfferLog(), PaidPlaces(), Courts(), ActivityFeed(), Analytics()]
 
 
 def create_tables(engine: Engine, *, tries: int = 4) -> None:
@@ -50,7 +51,8 @@ def create_tables(engine: Engine, *, tries: int = 4) -> None:
     same moment on a new PostgreSQL database collide ("duplicate key …
     pg_type", "already exists"). The loser tries again and finds them made.
     """
-    import projections.paid_places  # noqa: F401  (its tables join the metadata)
+    import projections.court_views
+    import projections.paid_places  # noqa: F401
 
     for attempt in range(1, tries + 1):
         try:

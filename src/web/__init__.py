@@ -67,6 +67,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> APIFlask:
 def _register_blueprints(app: APIFlask, settings: WebSettings) -> None:
     from web.api_admin import api_admin
     from web.api_booking import api_booking
+    from web.api_courts import api_courts  # also adds its admin routes to api_admin
     from web.api_payments import api_payments
     from web.api_player import api_player
     from web.pages_admin import admin_pages
@@ -75,7 +76,7 @@ def _register_blueprints(app: APIFlask, settings: WebSettings) -> None:
 
     # The JSON API needs a bearer token, an invite token in the body, a provider's
     # signature, or (the portal) a SameSite session checked for its origin.
-    for blueprint in (api_admin, api_booking, api_player, api_payments):
+    for blueprint in (api_admin, api_booking, api_player, api_payments, api_courts):
         security.csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
     app.register_blueprint(public_pages)

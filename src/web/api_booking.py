@@ -88,6 +88,8 @@ def respond(body: s.RespondIn) -> Any:
         out_flexible=body.out_flexible,
         name=body.name,
         source=body.source,
+        cart=body.cart.model_dump(exclude_none=True) if body.cart else None,
+        request_id=body.request_id,
     )
     return ok(standing_body(done.value.player_id, done.value.standing), done.position)
 

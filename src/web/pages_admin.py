@@ -251,4 +251,4 @@ def create_match() -> Response:
 
 
 # The other pages register their routes on this blueprint when imported.
-from web import pages_admin_club, pages_admin_match  # noqa: E402, F401
+from web import pages_admin_club, pages_admin_match, pages_courts  # noqa: E402, F401

@@ -73,6 +73,7 @@ def centre(match_id: UUID, *, after: int | None, link: str | None) -> dict[str, 
     return {
         "board": board,
         "paid": paid,
+        "court_slot": board["offer_mode"] == "approval",
         "holds": _holds(entries, {o["player_id"]: o for o in board["open_offers"]}),
         "payments": [
             {**p, "name": p.get("player_name") or names.get(p["player_id"], "?")} for p in payments

@@ -205,3 +205,7 @@ def sandbox_post(payment_id: UUID) -> Response:
 def _timezone(checkout: SandboxCheckout) -> str:
     payment = club().app.get_payment(checkout.payment_id)
     return str(club().app.get_match(payment.match_id).timezone)
+
+
+# The court pages register their routes on this blueprint when imported.
+from web import pages_member_courts  # noqa: E402, F401

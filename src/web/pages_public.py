@@ -61,7 +61,7 @@ COPY = {
     "you_out_flexible": "You're OUT — we may call you back if a spot opens.",
     "you_maybe": "You're a maybe.",
     "you_queued": "You're #{position} on the waitlist — first to claim gets in.",
-    "you_held": "Your place is held for you — not confirmed yet.",
+    "you_held": "Requested — the place is held for you until the club approves it.",
     "held_until": "A place is held for you until {time}",
     "held_link": "log in to pay",
     "you_grace": "Your place is still held for you until {time} — tap IN to keep it.",

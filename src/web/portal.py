@@ -98,8 +98,17 @@ def offers_for(phone: str) -> list[dict[str, Any]]:
 
 
 def bookings_for(phone: str) -> list[dict[str, Any]]:
+    """Their bookings; each confirmed or held place with its check-in code (seed 002)."""
+    from web.courts import booking_code  # the court pages build on this module
+
     ids = [p["player_id"] for p in players_of(phone)]
-    return list(club().read(bookings_of, ids)) if ids else []
+    found = list(club().read(bookings_of, ids)) if ids else []
+    for row in found:
+        if row["status"] in ("IN", "HELD"):
+            coded = booking_code(row["match_id"], row["player_id"]) or {}
+            row["checkin_code"] = coded.get("checkin_code")
+            row["qr_url"] = coded.get("qr_url")
+    return found
 
 
 def match_of_offer(phone: str, offer_id: UUID) -> UUID:

@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from web.schemas import Body, IsoTime, Out, Status, Tier, TierWindowsOut, UtcTime
+from web.schemas_courts import CartIn
 
 # -------------------------------------------------------- public booking
 
@@ -62,6 +63,10 @@ class RespondIn(Body):
     out_flexible: StrictBool = False
     name: StrictStr | None = None
     source: Literal["web", "app"] = "web"
+    #: A court slot (seed 002): the cart the page showed, checked against the slot.
+    cart: CartIn | None = None
+    #: A court slot: ties this answer to a multi-slot request (idempotent).
+    request_id: UUID | None = None
 
 
 class ClaimIn(Body):

@@ -27,3 +27,21 @@ def test_the_showcase_has_a_match_in_every_state(web: Any) -> None:
     assert (statuses["Ana"], statuses["Gus"], statuses["Hana"], statuses["Ike"]) == (
         "IN", "OUT", "MAYBE", "PENDING",
     )  # fmt: skip
+
+
+def test_the_showcase_has_a_court_club_waiting_for_decisions(web: Any) -> None:
+    from projections.court_queries import approvals_queue, requests_of
+
+    club = web.extensions["booking"]
+    made = showcase.fill(club.app)
+    queue = club.read(approvals_queue)
+    summary = [(r["player_name"], len(r["slots"]), len(r["waitlist"])) for r in queue]
+    assert summary == [("Ana", 2, 2), ("Dev", 1, 1), ("Kai", 1, 0)]
+    kai = next(r for r in queue if r["player_name"] == "Kai")
+    # Rosa looks after Kai: her portal lists his request.
+    rosa = club.read(
+        requests_of, [kai["player_id"], club.app.find_player_by_phone(made.phones["Rosa"]).id]
+    )
+    assert [(r["player_name"], r["status"]) for r in rosa] == [("Kai", "pending")]
+    fay = club.read(requests_of, [club.app.find_player_by_phone(made.phones["Fay"]).id])
+    assert [r["status"] for r in fay] == ["approved"]

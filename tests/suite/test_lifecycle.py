@@ -103,7 +103,8 @@ def test_disabling_booking_ends_open_offers(club: Club) -> None:
         ("title", {"title": ""}),
         ("timezone", {"timezone": "Mars/Olympus"}),
         ("currency", {"currency": "pounds"}),
-        ("offer_mode", {"admission": "approval"}),
+        ("offer_mode", {"admission": "approval", "offer_mode": "first_to_claim"}),
+        ("offer_mode", {"offer_mode": "approval"}),
         ("payment_window_minutes", {"price_minor": 500, "payment_window_minutes": 0}),
     ],
 )

@@ -58,6 +58,12 @@ def test_redact_hides_every_phone_number(n: int) -> None:
         assert number[-6:] not in redact(f"call {shown} now")
 
 
+def test_redact_keeps_dates_and_hides_numbers_beside_them() -> None:
+    number = phone(12)
+    line = f"GET /portal/courts?date=2026-11-25 for {number}"
+    assert redact(line) == "GET /portal/courts?date=2026-11-25 for [phone]"
+
+
 def test_the_log_channel_never_writes_a_phone_number(caplog: pytest.LogCaptureFixture) -> None:
     number = phone(7)
     message = Message("x", uuid4(), number, "last_call", f"Ring {number}", START)
