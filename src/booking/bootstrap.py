@@ -16,12 +16,14 @@ import secrets
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from booking_domain.application import BookingApp
 from booking_domain.clock import Clock
 from payments import build_provider
+from processes.channels import Sender
+from processes.channels.setup import senders_from_env
 from processes.clock import ManualClock, SystemClock
 from processes.engine import EmbeddedRunner, Engine
 from processes.payment_service import PaymentService
@@ -31,6 +33,10 @@ from projections.runner import ProjectionRunner, every_projector
 
 _TRUE = {"1", "true", "yes", "on"}
 _log = logging.getLogger(__name__)
+
+
+#: Environment variables of the outside notification channels (``channels/setup.py``).
+CHANNEL_SETTINGS = ("SMTP_URL", "MAIL_FROM", "VAPID_", "FCM_", "SMS_", "NOTIFY_")
 
 
 @dataclass(frozen=True)
@@ -45,12 +51,16 @@ class Settings:
     test_clock: bool = False
     #: Seconds before a queued notice that was not delivered is queued again.
     resend_after_seconds: int = 60
+    #: Seconds a delivery holds a notice; a worker that dies mid-send frees it after this.
+    delivery_lease_seconds: int = 60
     #: The address players reach the app at (links in checkouts); "" = relative.
     base_url: str = ""
     #: The payment provider's settings (``STRIPE_*``); none → the sandbox.
     payment_env: tuple[tuple[str, str], ...] = ()
     #: Signs the sandbox's webhooks; from ``SECRET_KEY``, else a key in the data folder.
     secret_key: str | None = None
+    #: The outside channels' settings (``SMTP_URL``, ``VAPID_*``, ``FCM_*``, ``SMS_*``…).
+    channel_env: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -62,12 +72,22 @@ class Settings:
             redis_namespace=env.get("BOOKING_REDIS_NAMESPACE") or "booking",
             test_clock=(env.get("BOOKING_TEST_CLOCK") or "").lower() in _TRUE,
             resend_after_seconds=int(env.get("BOOKING_RESEND_AFTER_SECONDS") or 60),
+            delivery_lease_seconds=int(env.get("BOOKING_DELIVERY_LEASE_SECONDS") or 60),
             base_url=(env.get("BOOKING_BASE_URL") or "").rstrip("/"),
             payment_env=tuple(
                 (key, value) for key, value in env.items() if key.startswith("STRIPE_") and value
             ),
             secret_key=env.get("SECRET_KEY") or None,
+            channel_env=tuple(
+                (key, value)
+                for key, value in env.items()
+                if key.startswith(CHANNEL_SETTINGS) and value
+            ),
         )
+
+    def senders(self) -> dict[str, Sender]:
+        """The outside channels these settings turn on (none: the dev inbox and the log)."""
+        return senders_from_env(dict(self.channel_env), base_url=self.base_url)
 
     def secret(self) -> str:
         """``SECRET_KEY``, else a random key kept in the data folder, so that the
@@ -154,7 +174,14 @@ def build_system(settings: Settings | None = None, clock: Clock | None = None) -
     """
     settings = settings or Settings.from_env()
     app = build_app(settings, clock)
-    engine = Engine(app, views=build_views(settings, app), payments=build_payments(settings, app))
+    engine = Engine(
+        app,
+        views=build_views(settings, app),
+        payments=build_payments(settings, app),
+        senders=settings.senders(),
+        base_url=settings.base_url,
+        delivery_lease=timedelta(seconds=settings.delivery_lease_seconds),
+    )
     system = System(app, engine)
     if isinstance(app.clock, ManualClock):
         app.after_write.append(settle_after_each_write(engine))

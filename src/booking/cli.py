@@ -46,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         run_demo(sys.stdout, args.data_dir)
     elif args.command == "worker":
         return run_worker(args.threads)
-    elif args.command in ("serve", "admin-token"):
+    elif args.command in ("serve", "admin-token", "vapid-keys"):
         return serve_cli.run(args)
     else:
         return run_audit_command(args)
@@ -94,6 +94,7 @@ def run_worker(threads: int) -> int:
     import threading
 
     from booking.bootstrap import Settings, build_app, build_payments, build_views
+    from processes.channels.limits import rate_limits
     from processes.worker import Worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -114,6 +115,10 @@ def run_worker(threads: int) -> int:
             resend_after_seconds=settings.resend_after_seconds,
             views=build_views(settings, app),
             payments=build_payments(settings, app),
+            senders=settings.senders(),
+            base_url=settings.base_url,
+            rate_limits=rate_limits(dict(settings.channel_env)),
+            delivery_lease_seconds=settings.delivery_lease_seconds,
         ).run_until(stopped)
     finally:
         app.close()

@@ -1,4 +1,4 @@
-"""``booking serve`` (what ``make run`` runs) and ``booking admin-token``.
+"""``booking serve`` (what ``make run`` runs), ``booking admin-token``, ``booking vapid-keys``.
 
 ``serve`` runs the web app on the embedded store with Werkzeug's threaded
 server — for trying the club on one machine; production runs ``gunicorn
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import TextIO
 
 
@@ -20,6 +21,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     serve.add_argument(
         "--showcase", action="store_true", help="fill an empty store with a club to click through"
     )
+    keys = commands.add_parser("vapid-keys", help="make the Web Push key pair (VAPID)")
+    keys.add_argument("file", help="where to write the private key (PEM, readable by you only)")
     tokens = commands.add_parser("admin-token", help="make, list or revoke admin tokens")
     actions = tokens.add_subparsers(dest="action", required=True)
     create = actions.add_parser("create", help="a new token, printed once")
@@ -32,7 +35,47 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     if args.command == "serve":
         return serve(args.host, args.port, showcase=args.showcase, out=out)
+    if args.command == "vapid-keys":
+        return vapid_keys(Path(args.file), out)
     return admin_token(args, out)
+
+
+def vapid_keys(path: Path, out: TextIO) -> int:
+    """Write a new VAPID private key; print the settings that use it and the public key."""
+    if path.exists():
+        print(f"{path} exists: not overwritten.", file=sys.stderr)
+        return 1
+    public = make_vapid_key(path)
+    print(f"VAPID_PRIVATE_KEY_FILE={path}", file=out)
+    print("VAPID_SUBJECT=mailto:<the club's address>", file=out)
+    print(f"# public key (browsers subscribe with it; the portal shows it): {public}", file=out)
+    return 0
+
+
+def make_vapid_key(path: Path) -> str:
+    """A new P-256 key pair for Web Push: the private key to ``path``; the public key."""
+    from py_vapid import Vapid
+
+    from processes.channels.webpush import vapid_public_key
+
+    key = Vapid()
+    key.generate_keys()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(key.private_pem())
+    path.chmod(0o600)
+    return vapid_public_key(str(path))
+
+
+def dev_vapid_key(data_dir: Path) -> None:
+    """``make run``: Web Push works out of the box with a key kept in the data folder
+    (production sets ``VAPID_PRIVATE_KEY`` or ``VAPID_PRIVATE_KEY_FILE`` itself)."""
+    if os.environ.get("VAPID_PRIVATE_KEY") or os.environ.get("VAPID_PRIVATE_KEY_FILE"):
+        return
+    path = data_dir / "vapid_private.pem"
+    if not path.exists():
+        make_vapid_key(path)
+    os.environ["VAPID_PRIVATE_KEY_FILE"] = str(path)
+    os.environ.setdefault("VAPID_SUBJECT", "mailto:bookings@club.example")
 
 
 def admin_token(args: argparse.Namespace, out: TextIO) -> int:
@@ -69,6 +112,7 @@ def serve(host: str, port: int, *, showcase: bool, out: TextIO) -> int:
     base = f"http://{host}:{port}"
     # Checkouts send the payer back here (Stripe needs absolute addresses).
     os.environ.setdefault("BOOKING_BASE_URL", base)
+    dev_vapid_key(Path(os.environ.get("BOOKING_DATA_DIR") or "var"))
     app = create_app()
     club = app.extensions["booking"]
     if showcase and club_showcase.is_empty(club.app):
@@ -82,6 +126,7 @@ def serve(host: str, port: int, *, showcase: bool, out: TextIO) -> int:
             print(f"A booking link:  {base}/m/{row['match_id']}?token={token}", file=out)
             break
     print(f"Player portal:   {base}/portal/login  (pay for a held place)", file=out)
+    print(f"Notifications:   {base}/portal/notifications  (turn on browser pushes)", file=out)
     print(
         f"Courts:          {base}/admin/approvals (decide requests), "
         f"{base}/portal/courts (book one)",

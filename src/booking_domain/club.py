@@ -40,9 +40,11 @@ class ClubSettings(CopiesContainersOnly, Aggregate):
                 raise ValidationError(name, "unknown setting")
             if _KINDS[name] == "bool" and not isinstance(value, bool):
                 raise ValidationError(name, "must be true or false")
-            if _KINDS[name] == "int" and (
-                isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 24 * 14
-            ):
+            if _KINDS[name] == "int" and (isinstance(value, bool) or not isinstance(value, int)):
+                raise ValidationError(name, "must be a whole number")
+            if name.startswith("quiet_hours_") and not 0 <= value <= 23:
+                raise ValidationError(name, "must be an hour of the day from 0 to 23")
+            if name.endswith("_offset_hours") and not 0 <= value <= 24 * 14:
                 raise ValidationError(name, "must be a whole number of hours from 0 to 336")
         merged = replace(self.policy, **changes)
         if merged.tier_c_offset_hours < merged.tier_b_offset_hours:

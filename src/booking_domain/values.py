@@ -200,3 +200,7 @@ class ClubPolicy(Immutable):
     rsvp_burst_guard_enabled: bool = False
     tier_b_offset_hours: int = 24
     tier_c_offset_hours: int = 48
+    #: Quiet hours, club time (0–23): notices that can wait are held until they end.
+    #: Equal hours: none (the seed's default).
+    quiet_hours_start: int = 0
+    quiet_hours_end: int = 0

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from booking_domain.application import BookingApp
+from processes.channels import Sender
 from processes.clock import ManualClock
 from processes.delivery import Channel, Deliverer, DevInboxChannel, LogChannel
 from processes.follower import Follower
@@ -52,6 +53,9 @@ class Engine:
         views: ViewRunner | None = None,
         payments: PaymentService | None = None,
         enqueue_payment_task: Callable[[str], object] | None = None,
+        senders: Mapping[str, Sender] | None = None,
+        base_url: str = "",
+        delivery_lease: timedelta = timedelta(seconds=60),
     ) -> None:
         self.app = app
         #: Calls to the payment provider (``None``: tasks wait for a process that has one).
@@ -72,6 +76,9 @@ class Engine:
             self.outbox,
             channels if channels is not None else [DevInboxChannel(self.outbox), LogChannel()],
             app.clock,
+            senders=senders,
+            base_url=base_url,
+            lease=delivery_lease,
         )
         #: Production hands notices to the dramatiq queue; embedded delivers in process.
         self.enqueue = enqueue
@@ -110,9 +117,14 @@ class Engine:
         self.settle()
         return fired
 
+    def next_due(self) -> datetime | None:
+        """When the next timer, or the next notice held back (a digest, a retry), is due."""
+        found = [d for d in (self.pump.next_due(), self.outbox.next_due()) if d is not None]
+        return min(found, default=None)
+
     def seconds_until_due(self, *, at_most: float) -> float:
         """How long to sleep before the next timer is due (looking again at least this often)."""
-        due = self.pump.next_due()
+        due = self.next_due()
         if due is None:
             return at_most
         return max(0.0, min(at_most, (due - self.app.clock.now()).total_seconds()))
@@ -129,14 +141,14 @@ class Engine:
         target = to if to is not None else clock.now() + (by or timedelta(0))
         fired: list[DueTimer] = []
         self.settle()
-        while (due := self.pump.next_due()) is not None and due <= target:
+        while (due := self.next_due()) is not None and due <= target:
             if due > clock.now():
                 clock.set(due)
             claimed = self.pump.run_due(clock.now())
-            if not claimed:
-                break  # due timers leased by someone else: nothing this process can do
+            delivered = self.settle()
+            if not claimed and not delivered:
+                break  # due work leased by someone else: nothing this process can do
             fired += claimed
-            self.settle()
         if target > clock.now():
             clock.set(target)
         fired += self.tick()

@@ -28,6 +28,32 @@ DEMOTION = (
     "You'll get your place back first if one opens."
 )
 
+#: A digest: the notices that waited for it, one per line after this.
+DIGEST = "{n} updates about your match:"
+
+#: One line for an email's subject or a push notification's title, per kind.
+SUBJECTS = {
+    "tier_open": "Booking is open",
+    "waitlist_offer": "A place is free — claim it",
+    "dropout": "A place just came free",
+    "spot_filled": "That place has gone",
+    "last_call": "Last call — can you play?",
+    "cancellation": "Match cancelled",
+    "demotion": "You're first on the waitlist",
+    "offer_expired": "Your offer has expired",
+    "payment_offer": "A place is held for you — confirm and pay",
+    "booking_confirmed": "You're booked",
+    "payment_refund": "Your payment is being refunded",
+    "digest": "Updates about your match",
+    "login_code": "Your sign-in code",
+}
+
+
+def subject(kind: str) -> str:
+    """The subject line of a notice of this kind (court notices and others: the club's)."""
+    return SUBJECTS.get(kind, "News from your club's bookings")
+
+
 # Paid places (seed 000): never a payment link in a notice — it sends people to
 # log in, so a forwarded message cannot be used to pay for someone else's place.
 PAYMENT_OFFER = (

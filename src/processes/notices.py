@@ -7,14 +7,16 @@ from the events themselves (an offer names its player; a tier opening, a last
 call and a first-tap announcement name everyone told), or, for a cancellation,
 from the match as it stood at that event.
 
-Caps, digests and quiet hours are the notification policy's (a later layer);
-muted players are skipped at delivery, so unmuting never resends.
+Caps, duplicates, digests and quiet hours are the notification policy's
+(``notice_policy.py``), applied as the outbox writes each notice; muted
+players are skipped at delivery, so unmuting never resends.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -24,6 +26,7 @@ from booking_domain.values import OfferMode, Status
 from processes import messages
 from processes.court_notices import KINDS as COURT_KINDS
 from processes.court_notices import CourtNotices
+from processes.notice_policy import NO_QUIET_HOURS, QuietHours
 
 if TYPE_CHECKING:
     from processes.outbox import Outbox
@@ -34,6 +37,8 @@ TIER_OPEN = "tier_open"
 WAITLIST_OFFER = "waitlist_offer"
 SPOT_FILLED = "spot_filled"
 LAST_CALL = "last_call"
+#: A place came free in the last 30 minutes: everyone waiting may tap (seed 004's "dropout" push).
+DROPOUT = "dropout"
 CANCELLATION = "cancellation"
 DEMOTION = "demotion"
 OFFER_EXPIRED = "offer_expired"
@@ -60,6 +65,11 @@ class Notice:
     batch_key: str
     text: str
     created_at: Any
+    #: The match's kick-off and time zone, and the club's quiet hours: what the policy
+    #: needs to hold a notice back (court notices, which are never held, leave them out).
+    kickoff: datetime | None = None
+    timezone: str = "UTC"
+    quiet: QuietHours = NO_QUIET_HOURS
 
     @property
     def id(self) -> UUID:
@@ -79,7 +89,7 @@ class NoticeManager:
             "TierOpened": self._tier_opened,
             "LastCallSent": self._last_call,
             "InstantClaimStarted": self._first_tap,
-            "PlaceUpForGrabs": self._first_tap,
+            "PlaceUpForGrabs": self._dropout,
             "OfferIssued": self._offer_issued,
             "OfferSuperseded": self._offer_superseded,
             "OfferExpired": self._offer_expired,
@@ -115,7 +125,15 @@ class NoticeManager:
         key: str,
         text: str,
     ) -> list[Notice]:
-        return [Notice(position, p, match.id, kind, key, text, event.timestamp) for p in player_ids]
+        club = self.app.club_policy()
+        quiet = QuietHours(club.quiet_hours_start, club.quiet_hours_end)
+        return [
+            Notice(
+                position, p, match.id, kind, key, text, event.timestamp,
+                kickoff=match.kickoff_at, timezone=match.timezone, quiet=quiet,
+            )
+            for p in player_ids
+        ]  # fmt: skip
 
     def _match(self, event: Any) -> Match:
         return self.app.get_match(event.originator_id)
@@ -145,6 +163,14 @@ class NoticeManager:
         text = messages.FIRST_TAP.format(date=self._date(match))
         key = f"first_tap:{position}"
         return self._tell(event, position, match, event.player_ids, WAITLIST_OFFER, key, text)
+
+    def _dropout(self, event: Any, position: int) -> list[Notice]:
+        """A place freed in the last 30 minutes, announced to everyone waiting: the
+        seed's "dropout" push, which counts towards the cap."""
+        match = self._match(event)
+        text = messages.FIRST_TAP.format(date=self._date(match))
+        key = f"dropout:{position}"
+        return self._tell(event, position, match, event.player_ids, DROPOUT, key, text)
 
     def _about_an_offer(
         self, event: Any, position: int, kind: str, template: str, **words: str

@@ -1,5 +1,5 @@
 """The tables beside the events: timers, the outbox, tracking, the dev inbox, admin tokens,
-portal login codes and payment tasks.
+portal login codes, payment tasks, delivery attempts and how players are reached.
 
 They live in the event store's own database (the SQLite file, the PostgreSQL
 schema; for the in-memory store, a private in-memory SQLite database guarded
@@ -32,6 +32,15 @@ TABLES = (
     "booking_admin_tokens",
     "booking_login_codes",
     "booking_payment_tasks",
+    "booking_delivery_attempts",
+    "booking_contact_prefs",
+    "booking_push_addresses",
+)
+#: Columns added since the tables were first made: (table, column, definition).
+ADDED_COLUMNS = (
+    ("booking_outbox", "due_us", "BIGINT NOT NULL DEFAULT 0"),
+    ("booking_outbox", "digest_id", "TEXT"),
+    ("booking_outbox", "lease_until_us", "BIGINT NOT NULL DEFAULT 0"),
 )
 
 
@@ -58,10 +67,29 @@ def ddl(dialect: str, t: Mapping[str, str]) -> list[str]:
         " text TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'pending',"
         " created_us BIGINT NOT NULL, enqueued_us BIGINT NOT NULL DEFAULT 0,"
         " done_us BIGINT NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
-        " channel TEXT, detail TEXT)",
+        " channel TEXT, detail TEXT, due_us BIGINT NOT NULL DEFAULT 0, digest_id TEXT,"
+        " lease_until_us BIGINT NOT NULL DEFAULT 0)",
         f"CREATE INDEX IF NOT EXISTS booking_outbox_status ON {t['booking_outbox']}"
         " (status, enqueued_us)",
         f"CREATE INDEX IF NOT EXISTS booking_outbox_match ON {t['booking_outbox']} (match_id)",
+        f"CREATE INDEX IF NOT EXISTS booking_outbox_player ON {t['booking_outbox']}"
+        " (player_id, match_id)",
+        # Every try at a channel (the ledger's retries, ``delivery.py``).
+        f"CREATE TABLE IF NOT EXISTS {t['booking_delivery_attempts']} ("
+        f" id {serial}, outbox_id TEXT NOT NULL, at_us BIGINT NOT NULL,"
+        " channel TEXT NOT NULL, outcome TEXT NOT NULL, detail TEXT NOT NULL)",
+        f"CREATE INDEX IF NOT EXISTS booking_delivery_attempts_outbox"
+        f" ON {t['booking_delivery_attempts']} (outbox_id)",
+        # How each player wants to be reached (``contacts.py``).
+        f"CREATE TABLE IF NOT EXISTS {t['booking_contact_prefs']} ("
+        " player_id TEXT PRIMARY KEY, channels TEXT NOT NULL, updated_us BIGINT NOT NULL)",
+        # Web Push subscriptions and native push tokens, per player and device.
+        f"CREATE TABLE IF NOT EXISTS {t['booking_push_addresses']} ("
+        " id TEXT PRIMARY KEY, player_id TEXT NOT NULL, kind TEXT NOT NULL,"
+        " platform TEXT NOT NULL, address TEXT NOT NULL, created_us BIGINT NOT NULL,"
+        " last_seen_us BIGINT NOT NULL)",
+        f"CREATE INDEX IF NOT EXISTS booking_push_addresses_player"
+        f" ON {t['booking_push_addresses']} (player_id)",
         f"CREATE TABLE IF NOT EXISTS {t['booking_tracking']} ("
         " name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
         f"CREATE TABLE IF NOT EXISTS {t['booking_inbox']} ("
@@ -138,6 +166,26 @@ class SideStore:
     def create_tables(self, tx: Tx) -> None:
         for statement in ddl(self.dialect, self.t):
             tx.execute(statement)
+        for table, column, definition in ADDED_COLUMNS:  # a store made by an older version
+            # Looked up first: ALTER TABLE locks the table even when there is nothing to do.
+            if column not in self._columns(tx, table):
+                tx.execute(
+                    f"ALTER TABLE {self.t[table]} ADD COLUMN IF NOT EXISTS {column} {definition}"
+                    if self.dialect == "postgres"
+                    else f"ALTER TABLE {self.t[table]} ADD COLUMN {column} {definition}"
+                )
+
+    def _columns(self, tx: Tx, table: str) -> set[str]:
+        if self.dialect == "postgres":
+            schema, _, name = self.t[table].rpartition(".")
+            rows = tx.execute(
+                "SELECT column_name AS name FROM information_schema.columns WHERE table_name = %s"
+                " AND table_schema = COALESCE(NULLIF(%s, ''), current_schema())",
+                [name, schema.strip('"')],
+            ).rows()
+        else:
+            rows = tx.execute(f"PRAGMA table_info({table})").rows()
+        return {r["name"] for r in rows}
 
     def replace_timers(self, tx: Tx, timers: Mapping[UUID, Sequence[Timer]]) -> None:
         """Make each match's stored timers exactly these (in the events' transaction).

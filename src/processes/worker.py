@@ -12,15 +12,20 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import timedelta
 
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import Prometheus, default_middleware
 
 from booking_domain.application import BookingApp
+from processes.channels import Sender
+from processes.channels.limits import limited
+from processes.delivery import MAX_ATTEMPTS, RETRY
 from processes.engine import Engine, ViewRunner
 from processes.payment_service import PaymentService
+from processes.sidestore import from_us
 
 log = logging.getLogger("booking.worker")
 
@@ -43,6 +48,10 @@ class Worker:
         resend_after_seconds: int = 60,
         views: ViewRunner | None = None,
         payments: PaymentService | None = None,
+        senders: Mapping[str, Sender] | None = None,
+        base_url: str = "",
+        rate_limits: Mapping[str, int] | None = None,
+        delivery_lease_seconds: float = 60,
     ) -> None:
         self.app = app
         self.poll_seconds = poll_seconds
@@ -58,7 +67,9 @@ class Worker:
             broker=self.broker,
             actor_name="deliver_notice",
             queue_name=QUEUE,
-            max_retries=20,
+            # The outbox row counts the tries and gives up (``delivery.MAX_ATTEMPTS``);
+            # dramatiq carries each retry, after the backoff the row asks for.
+            max_retries=MAX_ATTEMPTS + 5,
             min_backoff=1_000,
             max_backoff=300_000,
         )
@@ -77,6 +88,9 @@ class Worker:
             lease_seconds=lease_seconds,
             resend_after_seconds=resend_after_seconds,
             views=views,
+            senders=limited(senders or {}, self.broker, rate_limits or {}, namespace),
+            base_url=base_url,
+            delivery_lease=timedelta(seconds=delivery_lease_seconds),
         )
         self._dramatiq = dramatiq.Worker(
             self.broker, queues={QUEUE, PAYMENTS_QUEUE}, worker_threads=delivery_threads
@@ -95,7 +109,13 @@ class Worker:
         ]
 
     def _deliver(self, outbox_id: str) -> None:
-        self.engine.deliverer.deliver(outbox_id)
+        deliverer = self.engine.deliverer
+        if deliverer.deliver(outbox_id) == RETRY:
+            # Failed for now: dramatiq brings it back when the row is due again.
+            row = deliverer.outbox.peek(outbox_id)
+            due = from_us(int(row["due_us"])) if row else self.app.clock.now()
+            wait = max(0.0, (due - self.app.clock.now()).total_seconds())
+            raise dramatiq.Retry("failed for now", delay=int(wait * 1000) + 1)
 
     def _run_payment_task(self, task_id: str) -> None:
         assert self.engine.payments is not None

@@ -67,7 +67,7 @@ def test_flow_b_offers_then_spot_filled(
     match.claim(lou)
 
     ledger = engine.outbox.ledger(match_id=match.match_id)
-    told = [(e.kind, e.player_id, e.queued_at) for e in ledger]
+    told = [(e.kind, e.player_id, e.queued_at) for e in ledger if e.kind != "digest"]
     everyone = (*ins, dan, kim, lou, max_, ned)
     assert sorted(told[: len(everyone)]) == sorted(
         ("tier_open", p.player_id, opened) for p in everyone
@@ -82,7 +82,16 @@ def test_flow_b_offers_then_spot_filled(
         [("spot_filled", kim.player_id, clock.now()), ("spot_filled", max_.player_id, clock.now())]
     )
     assert [e.kind for e in ledger if e.player_id == ned.player_id] == ["tier_open"]
-    assert {e.outcome for e in ledger} == {"sent"}
     assert len({e.batch_key for e in ledger if e.kind == "waitlist_offer"}) == 1
+    # Seven minutes after their offer, "spot filled" waits for the 10-minute window.
+    filled = [e for e in ledger if e.kind == "spot_filled"]
+    assert {e.outcome for e in filled} == {"coalesced"}
+    assert all(e.detail == f"coalesced into digest {e.digest_id}" for e in filled)
+    assert {e.outcome for e in ledger if e.kind not in ("spot_filled", "digest")} == {"sent"}
+    engine.advance(by=3 * M)
+    digests = [e for e in engine.outbox.ledger(match_id=match.match_id) if e.kind == "digest"]
+    assert sorted(d.player_id for d in digests) == sorted([kim.player_id, max_.player_id])
+    assert {(d.outcome, d.sent_at) for d in digests} == {("sent", offered + 10 * M)}
+    assert "someone claimed it first" in engine.outbox.inbox(kim.phone)[-1].text
     mine = engine.outbox.ledger(player_id=kim.player_id)
-    assert [e.kind for e in mine] == ["tier_open", "waitlist_offer", "spot_filled"]
+    assert [e.kind for e in mine] == ["tier_open", "waitlist_offer", "spot_filled", "digest"]
