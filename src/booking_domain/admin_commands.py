@@ -75,9 +75,12 @@ class AdminCommands(Transacting):
         is_ringer: bool | None = None,
         muted: bool | None = None,
         guardian_phones: Iterable[str] | None = None,
+        email: str | None = None,
+        clear_email: bool = False,
         actor: str = ADMIN,
     ) -> Done[UUID]:
-        """Rename, change tier, flip the ringer flag, mute (seed 004 §22.4), set guardians."""
+        """Rename, change tier, flip the ringer flag, mute (seed 004 §22.4), set guardians,
+        set the email address (``clear_email``: remove it)."""
         parsed_name = PlayerName.parse(name) if name is not None else None
         guardians = (
             [PhoneNumber.parse(g) for g in guardian_phones] if guardian_phones is not None else None
@@ -96,6 +99,8 @@ class AdminCommands(Transacting):
                 player.set_muted(muted=muted, actor=actor, now=now)
             if guardians is not None:
                 player.set_guardians(phones=guardians, actor=actor, now=now)
+            if email is not None or clear_email:
+                player.change_email(email=None if clear_email else email, actor=actor, now=now)
             return player.id
 
         return self._transact(work)

@@ -134,6 +134,17 @@ class Player(CopiesContainersOnly, Aggregate):
         """A player was muted or unmuted for notices."""
         self.muted = muted
 
+    def change_email(self, *, email: str | None, actor: str, now: datetime) -> None:
+        """Where the player is emailed (none: not by email); checked like at registration."""
+        email = _check_email(email)
+        if email != self.email:
+            self._email_changed(email=email, actor=actor, timestamp=now)
+
+    @event("EmailChanged")
+    def _email_changed(self, *, email: str | None, actor: str, timestamp: datetime) -> None:
+        """The player's email address was set, changed or removed (by them or an admin)."""
+        self.email = email
+
     def set_guardians(self, *, phones: list[PhoneNumber], actor: str, now: datetime) -> None:
         """The parents or carers who may see, pay and decline this player's offers."""
         if len(phones) > MAX_GUARDIANS:

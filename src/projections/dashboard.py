@@ -319,6 +319,7 @@ _HANDLERS: dict[str, _Apply] = {
     "RingerStatusChanged": _player(is_ringer="is_ringer"),
     "MuteChanged": _player(muted="muted"),
     "GuardiansChanged": _player(guardian_phones="guardian_phones"),
+    "EmailChanged": _player(email="email"),
     # Paid places (seed 000): a held place is a roster entry; a paid offer a queue offer.
     "PlaceHeld": _put("HELD", source="system"),
     "HoldConfirmed": _hold_confirmed,

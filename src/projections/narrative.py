@@ -215,6 +215,8 @@ PAID_WORDS: dict[str, Callable[[Narrator, Any], str | None]] = {
     ),
     "PaymentRefunded": lambda n, e: f"Payment for {n.payer(e)} refunded.",
     "GuardiansChanged": lambda n, e: f"{n.name(e.originator_id)}'s guardians were updated{_by(e)}.",
+    # Never the address itself: the activity feed is read by organisers, not mail clients.
+    "EmailChanged": lambda n, e: f"{n.name(e.originator_id)}'s email address was updated{_by(e)}.",
 }
 
 

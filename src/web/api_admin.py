@@ -277,8 +277,10 @@ def events(match_id: UUID) -> Any:
 @admin_route("get", "/notifications", list[s.LedgerOut], query=s.LedgerQuery)
 def notifications(query: s.LedgerQuery) -> Any:
     """The notification ledger: who was told what, and what became of it."""
-    entries = club().outbox.ledger(match_id=query.match_id, player_id=query.player_id)
-    return ok([vars(e) for e in entries])
+    outbox = club().outbox
+    entries = outbox.ledger(match_id=query.match_id, player_id=query.player_id)
+    tries = outbox.attempts_of([e.notice_id for e in entries])
+    return ok([{**vars(e), "tries": tries[e.notice_id]} for e in entries])
 
 
 __all__ = ["api_admin", "auth"]

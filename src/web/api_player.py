@@ -16,9 +16,10 @@ from uuid import UUID
 from apiflask import APIBlueprint
 from flask import Response, request
 
+from booking_domain.errors import NotFound
 from booking_domain.identity import PhoneNumber
 from processes.login_codes import VALID_FOR
-from web import portal
+from web import notify_prefs, portal
 from web import schemas_portal as s
 from web.envelope import ok
 from web.security import (
@@ -112,3 +113,54 @@ def decline(offer_id: UUID) -> Any:
 def bookings() -> Any:
     """The caller's bookings and those of the players they are guardian of."""
     return ok(portal.bookings_for(portal.caller()))
+
+
+# ------------------------------------------------------------ notifications
+
+
+@api_player.get("/notifications")
+@limiter.limit(READS)
+@api_player.output(s.NotificationsOut)
+@api_player.doc(responses=[401, 404, 429])
+def notifications() -> Any:
+    """How the signed-in player is told: channel order, email, mute, their devices."""
+    return ok(notify_prefs.preferences(portal.caller()))
+
+
+@api_player.patch("/notifications")
+@limiter.limit(PER_CLIENT)
+@api_player.input(s.NotificationsPatch, arg_name="body")
+@api_player.output(s.NotificationsOut)
+@api_player.doc(responses=ERRORS)
+def change_notifications(body: s.NotificationsPatch) -> Any:
+    """Change the channel order, the email address ("" removes it) or mute."""
+    prefs, position = notify_prefs.change(
+        portal.caller(),
+        channels=body.channels,
+        email=body.email or None,
+        clear_email=body.email == "",
+        muted=body.muted,
+    )
+    return ok(prefs, position)
+
+
+@api_player.post("/push-subscriptions")
+@limiter.limit(PER_CLIENT)
+@api_player.input(s.PushSubscriptionIn, arg_name="body")
+@api_player.output(s.PushSubscriptionOut, status_code=201)
+@api_player.doc(responses=ERRORS)
+def add_push_subscription(body: s.PushSubscriptionIn) -> Any:
+    """Keep this browser's Web Push subscription, or this app's FCM token (again: refreshed)."""
+    device = notify_prefs.subscribe(portal.caller(), body.model_dump(exclude_none=True))
+    return ok({"device_id": device}), 201
+
+
+@api_player.delete("/push-subscriptions")
+@limiter.limit(PER_CLIENT)
+@api_player.input(s.PushRemoveIn, arg_name="body")
+@api_player.doc(responses=ERRORS)
+def remove_push_subscription(body: s.PushRemoveIn) -> Any:
+    """Forget a subscription or a token of the signed-in player."""
+    if not notify_prefs.unsubscribe(portal.caller(), body.model_dump(exclude_none=True)):
+        raise NotFound("No such subscription for this player.")
+    return Response(status=204)

@@ -124,13 +124,16 @@ def _addable(roll: list[dict[str, Any]], entries: list[dict[str, Any]]) -> list[
     return [p for p in roll if p["player_id"] not in placed]
 
 
-def ledger(match_id: UUID) -> list[dict[str, Any]]:
-    """The notification ledger of one match, with each recipient's name."""
+def ledger(match_id: UUID | None = None, player_id: UUID | None = None) -> list[dict[str, Any]]:
+    """The notification ledger of one match (or one player's history), with each
+    recipient's name and every try at a channel."""
     service = club()
     names = {p["player_id"]: p["name"] for p in service.read(player_list)}
+    entries = service.outbox.ledger(match_id=match_id, player_id=player_id)
+    tries = service.outbox.attempts_of([e.notice_id for e in entries])
     return [
-        {**vars(entry), "name": names.get(entry.player_id, "?")}
-        for entry in service.outbox.ledger(match_id=match_id)
+        {**vars(e), "name": names.get(e.player_id, "?"), "tries": tries[e.notice_id]}
+        for e in entries
     ]
 
 

@@ -12,9 +12,10 @@ from uuid import UUID
 from flask import abort, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from projections.match_views import match_list
 from projections.public_views import player_list, player_row
 from web.pages_admin import admin_pages, form_bool, form_int, perform, read_after
-from web.pages_admin_centre import masked
+from web.pages_admin_centre import ledger, masked
 from web.security import actor, require_admin_session
 from web.services import club
 
@@ -40,6 +41,10 @@ SWITCHES = (
 OFFSETS = (
     ("tier_b_offset_hours", "Tier B opens after Tier A (hours)"),
     ("tier_c_offset_hours", "Tier C opens after Tier A (hours)"),
+)
+QUIET_HOURS = (
+    ("quiet_hours_start", "Quiet hours start (hour of the day, club time)"),
+    ("quiet_hours_end", "Quiet hours end (the same hour as the start: none)"),
 )
 TIER_C_TIP = "Tier C is the default for all players (casual tier). Admins can upgrade to A or B."
 
@@ -86,6 +91,18 @@ def edit_player(player_id: UUID) -> str:
     return render_template("admin/player.html", player=found, tier_c_tip=TIER_C_TIP)
 
 
+@admin_pages.get("/players/<uuid:player_id>/notifications")
+@require_admin_session
+def player_notifications(player_id: UUID) -> str:
+    """One player's notification history across matches: each notice and how it went."""
+    found = club().read(player_row, player_id, after=read_after())
+    if found is None:
+        abort(404)
+    titles = {m["match_id"]: m for m in club().read(match_list)}
+    entries = [{**e, "match": titles.get(e["match_id"])} for e in ledger(player_id=player_id)]
+    return render_template("admin/player_notifications.html", player=found, entries=entries)
+
+
 @admin_pages.post("/players/<uuid:player_id>")
 @require_admin_session
 def update_player(player_id: UUID) -> Response:
@@ -114,12 +131,13 @@ def update_player(player_id: UUID) -> Response:
 @admin_pages.get("/settings")
 @require_admin_session
 def settings() -> str:
-    """The six club-wide settings of api.md."""
+    """The club-wide settings of api.md, and quiet hours for notices."""
     return render_template(
         "admin/settings.html",
         policy=club().app.club_policy(),
         switches=SWITCHES,
         offsets=OFFSETS,
+        quiet_hours=QUIET_HOURS,
     )
 
 
@@ -129,6 +147,7 @@ def save_settings() -> Response:
     def run() -> Any:
         changes: dict[str, Any] = {key: form_bool(key) for key, _, _ in SWITCHES}
         changes |= {key: form_int(key, label) for key, label in OFFSETS}
+        changes |= {key: form_int(key, label) for key, label in QUIET_HOURS if key in request.form}
         return club().app.change_settings(changes, actor=actor())
 
     return perform(run, back=url_for("admin_pages.settings"), success="Settings saved.")

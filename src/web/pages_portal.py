@@ -207,5 +207,5 @@ def _timezone(checkout: SandboxCheckout) -> str:
     return str(club().app.get_match(payment.match_id).timezone)
 
 
-# The court pages register their routes on this blueprint when imported.
-from web import pages_member_courts  # noqa: E402, F401
+# The court and notification pages register their routes on this blueprint when imported.
+from web import pages_member_courts, pages_member_notify  # noqa: E402, F401

@@ -96,6 +96,8 @@ class SettingsPatch(Body):
     rsvp_burst_guard_enabled: StrictBool | None = None
     tier_b_offset_hours: Annotated[StrictInt, Field(ge=0, le=24 * 14)] | None = None
     tier_c_offset_hours: Annotated[StrictInt, Field(ge=0, le=24 * 14)] | None = None
+    quiet_hours_start: Annotated[StrictInt, Field(ge=0, le=23)] | None = None
+    quiet_hours_end: Annotated[StrictInt, Field(ge=0, le=23)] | None = None
 
 
 class SettingsOut(Out):
@@ -105,6 +107,8 @@ class SettingsOut(Out):
     rsvp_burst_guard_enabled: bool
     tier_b_offset_hours: int
     tier_c_offset_hours: int
+    quiet_hours_start: int
+    quiet_hours_end: int
 
 
 # ---------------------------------------------------------------- matches
@@ -270,6 +274,13 @@ class EventOut(Out):
     data: dict[str, object]
 
 
+class TryOut(Out):
+    at: UtcTime
+    channel: str
+    outcome: str
+    detail: str
+
+
 class LedgerOut(Out):
     notice_id: str
     player_id: UUID
@@ -282,6 +293,12 @@ class LedgerOut(Out):
     channel: str | None
     detail: str | None
     attempts: int
+    #: When it may go: later than queued when held for a digest, quiet hours or a retry.
+    due_at: UtcTime | None = None
+    #: The digest it was coalesced into.
+    digest_id: str | None = None
+    #: Each try at a channel: when, which, how it went (temporary, permanent, sent).
+    tries: list[TryOut] = []
 
 
 class LedgerQuery(Body):

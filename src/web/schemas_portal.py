@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import Field, StrictStr
+from pydantic import Field, StrictBool, StrictStr
 
 from web.schemas import Body, Out, UtcTime
 
@@ -138,3 +138,57 @@ class MatchPaymentOut(Out):
     late: bool = False
     started_at: UtcTime
     updated_at: UtcTime | None = None
+
+
+# ------------------------------------------------------------ notifications
+
+
+class DeviceOut(Out):
+    device_id: str
+    kind: Literal["webpush", "fcm"]
+    platform: Literal["web", "android", "ios"]
+    last_seen_at: UtcTime
+
+
+class NotificationsOut(Out):
+    #: In order of preference; the first that reaches the player is used.
+    channels: list[Literal["push", "email", "sms"]]
+    email: str | None
+    muted: bool
+    #: The channels this club has set up.
+    available: list[Literal["push", "email", "sms"]]
+    #: The Web Push application server key (null: the club has no Web Push).
+    push_key: str | None
+    devices: list[DeviceOut]
+
+
+class NotificationsPatch(Body):
+    channels: Annotated[list[Literal["push", "email", "sms"]], Field(max_length=3)] | None = None
+    #: An address to be emailed at; "" removes it.
+    email: Annotated[StrictStr, Field(max_length=254)] | None = None
+    muted: StrictBool | None = None
+
+
+class PushKeys(Body):
+    p256dh: Annotated[StrictStr, Field(min_length=1, max_length=200)]
+    auth: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+
+
+class PushSubscriptionIn(Body):
+    """A browser's ``PushSubscription.toJSON()``, or a native app's FCM token."""
+
+    endpoint: Annotated[StrictStr, Field(max_length=2000)] | None = None
+    keys: PushKeys | None = None
+    #: Browsers send it (usually null); kept out of the stored subscription.
+    expirationTime: float | None = None  # noqa: N815 - the browser's own name
+    platform: Literal["android", "ios"] | None = None
+    token: Annotated[StrictStr, Field(min_length=1, max_length=4096)] | None = None
+
+
+class PushSubscriptionOut(Out):
+    device_id: str
+
+
+class PushRemoveIn(Body):
+    endpoint: Annotated[StrictStr, Field(max_length=2000)] | None = None
+    token: Annotated[StrictStr, Field(max_length=4096)] | None = None

@@ -7,7 +7,8 @@ One ``Club`` per app, built by the composition root and kept in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import logging
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -19,7 +20,9 @@ from sqlalchemy import Connection
 from booking.bootstrap import System, build_system
 from booking_domain.application import BookingApp
 from payments import SandboxProvider
+from processes import messages
 from processes.admin_tokens import AdminTokens
+from processes.channels import Outgoing, PermanentFailure, Sender, TemporaryFailure
 from processes.clock import ManualClock
 from processes.login_codes import LoginCodes
 from processes.outbox import Outbox
@@ -28,6 +31,7 @@ from projections.runner import ProjectionRunner
 from web.config import WebSettings
 
 T = TypeVar("T")
+_log = logging.getLogger("booking.web")
 
 
 @dataclass
@@ -58,7 +62,7 @@ class Club:
         codes = LoginCodes(
             side,
             system.app.clock,
-            _dev_inbox(system.engine.outbox, system.app),
+            _login_codes_out(system.engine.outbox, system.app, system.engine.deliverer.senders),
             secret=settings.derived_key("booking:login-codes"),
         )
         return cls(settings, system, tokens, payments, codes)
@@ -102,14 +106,29 @@ class Club:
         self.system.close()
 
 
-def _dev_inbox(outbox: Outbox, app: BookingApp) -> Callable[[str, str], None]:
-    """Sign-in codes go to the dev inbox (the notification channel there is), never a log."""
+def _login_codes_out(
+    outbox: Outbox, app: BookingApp, senders: Mapping[str, Sender]
+) -> Callable[[str, str], None]:
+    """Sign-in codes go by text message to the phone signing in, or by email to its
+    player, when the club has those channels; else to the dev inbox. Never a log."""
 
     def send(phone: str, text: str) -> None:
+        key = f"login:{uuid4().hex}"
+        message = Outgoing(key, "login_code", messages.subject("login_code"), text)
+        routes: list[tuple[Sender, str]] = []
+        if "sms" in senders:
+            routes.append((senders["sms"], phone))
+        player = app.find_player_by_phone(phone)
+        if "email" in senders and player is not None and player.email:
+            routes.append((senders["email"], player.email))
+        for sender, address in routes:
+            try:
+                sender.send(address, message)
+                return
+            except (TemporaryFailure, PermanentFailure) as error:
+                _log.warning("sign-in code by %s failed: %s", sender.name, error.detail)
         with outbox.side.transaction() as tx:
-            outbox.put_in_inbox(
-                tx, f"login:{uuid4().hex}", phone, "login_code", text, app.clock.now()
-            )
+            outbox.put_in_inbox(tx, key, phone, "login_code", text, app.clock.now())
 
     return send
 

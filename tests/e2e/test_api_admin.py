@@ -93,6 +93,7 @@ def test_settings_are_read_and_changed(club: ApiClub) -> None:
         "block_unknown_players": False, "enable_ringer_self_book": False,
         "include_ringers_in_invites": False, "rsvp_burst_guard_enabled": False,
         "tier_b_offset_hours": 24, "tier_c_offset_hours": 48,
+        "quiet_hours_start": 0, "quiet_hours_end": 0,
     }  # fmt: skip
     changed = data(
         club.client.patch("/api/admin/settings", json={"tier_b_offset_hours": 12}, headers=ADMIN)
