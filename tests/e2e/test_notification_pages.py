@@ -38,7 +38,9 @@ def test_the_match_ledger_says_why_a_fourth_last_call_was_not_sent(admin: Admin)
     with outbox.side.transaction() as tx:
         outbox.attempt(tx, retried, to_us(now), "email", "temporary", "mail server answered 451")
 
-    page = text_of(admin.get(f"/admin/matches/{match}/notifications"))
+    raw = admin.get(f"/admin/matches/{match}/notifications")
+    assert f'<a href="/admin/players/{ana}/notifications">Ana</a>' in raw
+    page = text_of(raw)
     assert "Suppressed" in page and "suppressed: cap" in page
     assert "1 try: email temporary (mail server answered 451)" in page
 
