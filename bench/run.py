@@ -24,10 +24,13 @@ Measured in one run, on SQLite (embedded default) and PostgreSQL:
    (``paid_places.py``; PostgreSQL; exits 1 if a payment does not confirm);
 9. court slots: a busy Saturday — 200 slots, 2,000 requests, 30 % rejected —
    requests/s, decisions/s, and the time to rebuild the approvals read model
-   (``approvals.py``; PostgreSQL; exits 1 if a slot is oversold or a cart left).
+   (``approvals.py``; PostgreSQL; exits 1 if a slot is oversold or a cart left);
+10. notices through the dramatiq path with two workers, to a local SMTP server
+   and a local Web Push service: notices/s and the delay from event to delivery
+   (``delivery.py``; PostgreSQL and Redis; exits 1 if a notice is not delivered once).
 
 Usage: python bench/run.py [--quick] [--stores sqlite,postgres]
-       [--parts core,timers,projections,http,paid,approvals]
+       [--parts core,timers,projections,http,paid,approvals,delivery]
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
 import approvals
+import delivery
 import http_load
 import paid_places
 import read_models
@@ -210,8 +214,9 @@ def main() -> int:
     parser.add_argument("--stores", default="sqlite,postgres")
     parser.add_argument(
         "--parts",
-        default="core,timers,projections,http,paid,approvals",
-        help="core, timers, projections, http, paid, approvals (all but core need PostgreSQL)",
+        default="core,timers,projections,http,paid,approvals,delivery",
+        help="core, timers, projections, http, paid, approvals, delivery (all but core need "
+        "PostgreSQL)",
     )
     args = parser.parse_args()
     stores, parts = args.stores.split(","), args.parts.split(",")
@@ -280,11 +285,20 @@ def main() -> int:
             approvals.report(report["approvals"])
         else:
             print("\napprovals: skipped (it runs on PostgreSQL)")
+    if "delivery" in parts:
+        if "postgres" in stores:
+            print("delivery: running ...", file=sys.stderr)
+            report["delivery"] = delivery.run(quick=args.quick)
+            delivery.report(report["delivery"])
+        else:
+            print("\ndelivery: skipped (it runs on PostgreSQL and Redis)")
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / "core.json").write_text(json.dumps(report, indent=2))
     print(f"\nwritten to {out / 'core.json'}")
-    failed = any(report.get(part, {}).get("failures") for part in ("http", "paid", "approvals"))
+    failed = any(
+        report.get(part, {}).get("failures") for part in ("http", "paid", "approvals", "delivery")
+    )
     return 1 if failed else 0
 
 
