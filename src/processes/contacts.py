@@ -55,6 +55,20 @@ class Contacts:
 
     # ------------------------------------------------------------ preferences
 
+    def reach(self, player_id: UUID) -> tuple[tuple[str, ...], list[PushAddress]]:
+        """The player's order of channels and their push addresses, in one read."""
+        with self.side.reading() as tx:
+            row = tx.execute(
+                f"SELECT channels FROM {self.prefs} WHERE player_id = %s",  # noqa: S608
+                [player_id.hex],
+            ).one()
+            rows = tx.execute(
+                f"SELECT * FROM {self.push} WHERE player_id = %s ORDER BY created_us, id",  # noqa: S608
+                [player_id.hex],
+            ).rows()
+        order = tuple(c for c in row["channels"].split(",") if c) if row else DEFAULT_ORDER
+        return order, [_address(r) for r in rows]
+
     def order(self, player_id: UUID) -> tuple[str, ...]:
         """The channels a player wants, in order (the default: push, email, sms)."""
         with self.side.reading() as tx:
@@ -132,20 +146,21 @@ class Contacts:
                 f"SELECT * FROM {self.push} WHERE player_id = %s ORDER BY created_us, id",  # noqa: S608
                 [player_id.hex],
             ).rows()
-        return [
-            PushAddress(
-                id=r["id"],
-                player_id=UUID(r["player_id"]),
-                kind=r["kind"],
-                platform=r["platform"],
-                address=r["address"],
-                created_at=from_us(int(r["created_us"])),
-                last_seen_at=from_us(int(r["last_seen_us"])),
-            )
-            for r in rows
-        ]
+        return [_address(r) for r in rows]
 
     def prune(self, tx: Tx, ids: Sequence[str]) -> None:
         """Forget addresses a provider said are gone (in the delivery's transaction)."""
         for found in ids:
             tx.execute(f"DELETE FROM {self.push} WHERE id = %s", [found])  # noqa: S608
+
+
+def _address(row: dict[str, Any]) -> PushAddress:
+    return PushAddress(
+        id=row["id"],
+        player_id=UUID(row["player_id"]),
+        kind=row["kind"],
+        platform=row["platform"],
+        address=row["address"],
+        created_at=from_us(int(row["created_us"])),
+        last_seen_at=from_us(int(row["last_seen_us"])),
+    )

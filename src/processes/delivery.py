@@ -200,9 +200,10 @@ class Deliverer:
     def routes(self, player: Player, kind: str) -> list[Route]:
         """The ways to reach this player, in their order of preference."""
         found: list[Route] = []
-        for channel in self.contacts.order(player.id):
+        order, devices = self.contacts.reach(player.id)
+        for channel in order:
             if channel == "push":
-                for push in self.contacts.addresses(player.id):
+                for push in devices:
                     sender = self.senders.get(WEBPUSH if push.kind == WEBPUSH else FCM)
                     if sender is not None:
                         found.append(Route("push", sender, push.address, push.id))
@@ -260,12 +261,6 @@ class Deliverer:
     def _settle(self, outbox_id: str, tries: int, all_attempts: Sequence[Attempt]) -> str:
         now = self.clock.now()
         attempts = [a for a in all_attempts if not a.route.channel.startswith("guardian")]
-        with self.outbox.side.transaction() as tx:
-            for a in all_attempts:
-                name = a.route.sender.name
-                if a.route.channel.startswith("guardian"):
-                    name = f"sms:{a.route.channel}"
-                self.outbox.attempt(tx, outbox_id, to_us(now), name, a.outcome, redact(a.detail))
         sent = sorted({a.route.sender.name for a in attempts if a.outcome == "sent"})
         failed = "; ".join(
             f"{a.route.sender.name}: {redact(a.detail)}" for a in attempts if a.detail
@@ -274,6 +269,11 @@ class Deliverer:
             a.route.push_id for a in attempts if a.route.push_id and "(address removed)" in a.detail
         ]
         with self.outbox.side.transaction() as tx:
+            for a in all_attempts:
+                name = a.route.sender.name
+                if a.route.channel.startswith("guardian"):
+                    name = f"sms:{a.route.channel}"
+                self.outbox.attempt(tx, outbox_id, to_us(now), name, a.outcome, redact(a.detail))
             self.contacts.prune(tx, [g for g in gone if g])
             if sent:
                 self.outbox.finish(tx, outbox_id, SENT, ",".join(sent), failed, to_us(now))
