@@ -71,14 +71,7 @@ class Contacts:
 
     def order(self, player_id: UUID) -> tuple[str, ...]:
         """The channels a player wants, in order (the default: push, email, sms)."""
-        with self.side.reading() as tx:
-            row = tx.execute(
-                f"SELECT channels FROM {self.prefs} WHERE player_id = %s",  # noqa: S608
-                [player_id.hex],
-            ).one()
-        if row is None:
-            return DEFAULT_ORDER
-        return tuple(c for c in row["channels"].split(",") if c)
+        return self.reach(player_id)[0]
 
     def set_order(self, player_id: UUID, channels: Sequence[str], now: datetime) -> None:
         unknown = [c for c in channels if c not in CHANNELS]

@@ -120,6 +120,12 @@ class Route:
     sender: Sender
     address: str
     push_id: str | None = None  #: the registry's id, to prune a push address that is gone
+    guardian: int = 0  #: a copy to the player's n-th guardian (never decides the outcome)
+
+    @property
+    def ledger_name(self) -> str:
+        """How the ledger names this try's channel: "email", "webpush", "sms:guardian 1"."""
+        return f"sms:guardian {self.guardian}" if self.guardian else self.sender.name
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,7 @@ class Attempt:
     route: Route
     outcome: str  #: sent, temporary, permanent
     detail: str
+    gone: bool = False  #: the provider says the push address will never work again
 
 
 class Deliverer:
@@ -224,8 +231,9 @@ class Deliverer:
                 except TemporaryFailure as error:
                     attempts.append(Attempt(route, "temporary", error.detail))
                 except PermanentFailure as error:
-                    gone = " (address removed)" if error.gone and route.push_id else ""
-                    attempts.append(Attempt(route, "permanent", error.detail + gone))
+                    gone = error.gone and route.push_id is not None
+                    detail = error.detail + (" (address removed)" if gone else "")
+                    attempts.append(Attempt(route, "permanent", detail, gone))
             if any(a.outcome == "sent" for a in attempts):
                 break
         return attempts
@@ -247,8 +255,8 @@ class Deliverer:
         }
         attempts = []
         for n, phone in enumerate(phones, start=1):
-            route = Route(f"guardian {n}", self.senders["sms"], phone)
-            if f"sms:{route.channel}" in done:
+            route = Route("sms", self.senders["sms"], phone, guardian=n)
+            if route.ledger_name in done:
                 continue
             copy = replace(message, outbox_id=f"{message.outbox_id}:guardian:{n}")
             try:
@@ -260,21 +268,18 @@ class Deliverer:
 
     def _settle(self, outbox_id: str, tries: int, all_attempts: Sequence[Attempt]) -> str:
         now = self.clock.now()
-        attempts = [a for a in all_attempts if not a.route.channel.startswith("guardian")]
+        attempts = [a for a in all_attempts if not a.route.guardian]
         sent = sorted({a.route.sender.name for a in attempts if a.outcome == "sent"})
         failed = "; ".join(
             f"{a.route.sender.name}: {redact(a.detail)}" for a in attempts if a.detail
         )
-        gone = [
-            a.route.push_id for a in attempts if a.route.push_id and "(address removed)" in a.detail
-        ]
+        gone = [a.route.push_id for a in attempts if a.gone and a.route.push_id]
         with self.outbox.side.transaction() as tx:
             for a in all_attempts:
-                name = a.route.sender.name
-                if a.route.channel.startswith("guardian"):
-                    name = f"sms:{a.route.channel}"
-                self.outbox.attempt(tx, outbox_id, to_us(now), name, a.outcome, redact(a.detail))
-            self.contacts.prune(tx, [g for g in gone if g])
+                self.outbox.attempt(
+                    tx, outbox_id, to_us(now), a.route.ledger_name, a.outcome, redact(a.detail)
+                )
+            self.contacts.prune(tx, gone)
             if sent:
                 self.outbox.finish(tx, outbox_id, SENT, ",".join(sent), failed, to_us(now))
                 return SENT

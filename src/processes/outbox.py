@@ -230,12 +230,8 @@ class Outbox:
         return found
 
     def attempts(self, outbox_id: str) -> list[dict[str, Any]]:
-        with self.side.reading() as tx:
-            return tx.execute(
-                f"SELECT at_us, channel, outcome, detail FROM {self.attempts_table}"  # noqa: S608
-                " WHERE outbox_id = %s ORDER BY id",
-                [outbox_id],
-            ).rows()
+        """Every try at one notice, in order."""
+        return self.attempts_of([outbox_id])[outbox_id]
 
     def take_for_dispatch(
         self, *, limit: int, now_us: int, stale_after_us: int, due_by_us: int | None = None

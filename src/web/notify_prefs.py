@@ -51,10 +51,9 @@ def available() -> list[str]:
 
 def preferences(phone: str) -> dict[str, Any]:
     player = own_player(phone)
-    book = contacts()
-    devices = book.addresses(player.id)
+    order, devices = contacts().reach(player.id)
     return {
-        "channels": list(book.order(player.id)),
+        "channels": list(order),
         "email": player.email,
         "muted": player.muted,
         "available": available(),
