@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from uuid import UUID
 
 import pytest
 
@@ -20,8 +19,9 @@ from processes.channels import Outgoing, TemporaryFailure
 from processes.channels.email import EmailSender
 from processes.clock import ManualClock
 from processes.contacts import Contacts
+from tests.channels.paid import free_a_place, paid_match
 from tests.channels.smtp_server import SmtpServer
-from tests.support import START, phone
+from tests.support import START
 
 M = timedelta(minutes=1)
 CLUB = "https://club.example"
@@ -46,38 +46,11 @@ def system(tmp_path: Path, smtp: SmtpServer) -> Iterator[System]:
     running.close()
 
 
-def _paid_match(system: System) -> tuple[UUID, str, list[UUID]]:
-    app = system.app
-    ids = [
-        app.register_player(name=f"P{n}", phone=phone(n), email=f"p{n}@example.org").value
-        for n in range(4)
-    ]
-    match_id = app.schedule_match(
-        title="Thursday 5s",
-        kickoff_at=START + timedelta(days=3),
-        location="Hackney Marshes",
-        capacity=2,
-        price_minor=700,
-        payment_window_minutes=45,
-    ).value
-    token = app.enable_booking(match_id).value
-    for n in (0, 1):
-        app.respond(match_id=match_id, token=token, phone=phone(n), action="IN")
-    for n in (2, 3):
-        app.respond(match_id=match_id, token=token, phone=phone(n), action="WAITLIST")
-    return match_id, token, ids
-
-
-def _free_a_place(system: System, match_id: UUID, token: str) -> None:
-    system.app.respond(match_id=match_id, token=token, phone=phone(0), action="OUT")
-    system.engine.advance(by=10 * M)  # past the grace period: the offer goes out
-
-
 def test_seed_000_offer_arrives_by_email_with_the_seed_words_and_no_payment_link(
     system: System, smtp: SmtpServer
 ) -> None:
-    match_id, token, ids = _paid_match(system)
-    _free_a_place(system, match_id, token)
+    match_id, token, ids = paid_match(system)
+    free_a_place(system, match_id, token)
 
     (mail,) = [
         m for m in smtp.to("p2@example.org") if m["Subject"] == messages.subject("payment_offer")
@@ -100,18 +73,18 @@ def test_seed_000_offer_arrives_by_email_with_the_seed_words_and_no_payment_link
 def test_a_player_who_prefers_push_without_a_device_is_emailed(
     system: System, smtp: SmtpServer
 ) -> None:
-    match_id, token, ids = _paid_match(system)
+    match_id, token, ids = paid_match(system)
     Contacts(system.engine.outbox.side).set_order(ids[2], ["push", "sms", "email"], START)
-    _free_a_place(system, match_id, token)
+    free_a_place(system, match_id, token)
     subjects = [m["Subject"] for m in smtp.to("p2@example.org")]
     assert subjects == [messages.subject("tier_open"), messages.subject("payment_offer")]
 
 
 def test_a_muted_player_gets_no_email(system: System, smtp: SmtpServer) -> None:
-    match_id, token, ids = _paid_match(system)
+    match_id, token, ids = paid_match(system)
     before = len(smtp.to("p2@example.org"))
     system.app.update_player(ids[2], muted=True)
-    _free_a_place(system, match_id, token)
+    free_a_place(system, match_id, token)
     assert len(smtp.to("p2@example.org")) == before
     (entry,) = [
         e for e in system.engine.outbox.ledger(player_id=ids[2]) if e.kind == "payment_offer"
@@ -122,9 +95,9 @@ def test_a_muted_player_gets_no_email(system: System, smtp: SmtpServer) -> None:
 def test_the_mail_server_down_for_a_minute_means_retries_then_the_email(
     system: System, smtp: SmtpServer
 ) -> None:
-    match_id, token, ids = _paid_match(system)
+    match_id, token, ids = paid_match(system)
     smtp.stop()
-    _free_a_place(system, match_id, token)
+    free_a_place(system, match_id, token)
     system.engine.advance(by=M)
     outbox = system.engine.outbox
     (entry,) = [e for e in outbox.ledger(player_id=ids[2]) if e.kind == "payment_offer"]

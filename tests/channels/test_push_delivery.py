@@ -21,6 +21,7 @@ from processes import messages
 from processes.clock import ManualClock
 from processes.contacts import Contacts
 from tests.channels.fakes import FakeFcm, FakeSms
+from tests.channels.paid import free_a_place, paid_match
 from tests.channels.push_service import PushService
 from tests.channels.smtp_server import SmtpServer
 from tests.support import START, phone
@@ -67,34 +68,6 @@ def system(tmp_path: Path, services: Services) -> Iterator[System]:
     running.close()
 
 
-def _paid_match(system: System) -> tuple[UUID, str, list[UUID]]:
-    app = system.app
-    ids = [
-        app.register_player(name=f"P{n}", phone=phone(n), email=f"p{n}@example.org").value
-        for n in range(4)
-    ]
-    app.update_player(ids[2], guardian_phones=[PARENT])
-    match_id = app.schedule_match(
-        title="Thursday 5s",
-        kickoff_at=START + timedelta(days=3),
-        location="Hackney Marshes",
-        capacity=2,
-        price_minor=700,
-        payment_window_minutes=45,
-    ).value
-    token = app.enable_booking(match_id).value
-    for n in (0, 1):
-        app.respond(match_id=match_id, token=token, phone=phone(n), action="IN")
-    for n in (2, 3):
-        app.respond(match_id=match_id, token=token, phone=phone(n), action="WAITLIST")
-    return match_id, token, ids
-
-
-def _free_a_place(system: System, match_id: UUID, token: str) -> None:
-    system.app.respond(match_id=match_id, token=token, phone=phone(0), action="OUT")
-    system.engine.advance(by=10 * M)
-
-
 def _offer(system: System, player_id: UUID):
     return next(
         e for e in system.engine.outbox.ledger(player_id=player_id) if e.kind == "payment_offer"
@@ -104,13 +77,13 @@ def _offer(system: System, player_id: UUID):
 def test_every_device_of_a_player_is_pushed_and_nobody_is_emailed(
     system: System, services: Services
 ) -> None:
-    match_id, token, ids = _paid_match(system)
+    match_id, token, ids = paid_match(system, guardian=PARENT)
     book = Contacts(system.engine.outbox.side)
     browser, subscription = services.push.subscribe()
     book.subscribe_web(ids[2], json.loads(subscription), START)
     phone_token = services.fcm.register("device-token-1")
     book.register_token(ids[2], "android", phone_token, START)
-    _free_a_place(system, match_id, token)
+    free_a_place(system, match_id, token)
 
     offer = _offer(system, ids[2])
     assert (offer.outcome, offer.channel) == ("sent", "fcm,webpush")
@@ -128,13 +101,13 @@ def test_every_device_of_a_player_is_pushed_and_nobody_is_emailed(
 def test_a_gone_device_is_pruned_and_the_next_channel_is_used(
     system: System, services: Services
 ) -> None:
-    match_id, token, ids = _paid_match(system)
+    match_id, token, ids = paid_match(system, guardian=PARENT)
     book = Contacts(system.engine.outbox.side)
     dead = services.fcm.register("old-phone", "unregistered")
     book.register_token(ids[2], "ios", dead, START)
     _browser, subscription = services.push.subscribe("gone")
     book.subscribe_web(ids[2], json.loads(subscription), START)
-    _free_a_place(system, match_id, token)
+    free_a_place(system, match_id, token)
 
     offer = _offer(system, ids[2])
     assert (offer.outcome, offer.channel) == ("sent", "email")
@@ -152,9 +125,9 @@ def test_a_gone_device_is_pruned_and_the_next_channel_is_used(
 def test_a_guardian_is_texted_seed_000s_offer_without_a_link(
     system: System, services: Services
 ) -> None:
-    match_id, token, ids = _paid_match(system)
+    match_id, token, ids = paid_match(system, guardian=PARENT)
     Contacts(system.engine.outbox.side).set_order(ids[2], ["sms"], START)
-    _free_a_place(system, match_id, token)
+    free_a_place(system, match_id, token)
     texts = [t for t in services.sms.received if "confirm and pay" in t.body]
     assert sorted(t.to for t in texts) == sorted([phone(2), PARENT])
     assert all("http" not in t.body for t in texts)
@@ -165,11 +138,11 @@ def test_a_guardian_is_texted_seed_000s_offer_without_a_link(
 def test_a_push_service_that_is_down_means_a_retry_not_a_lost_offer(
     system: System, services: Services
 ) -> None:
-    match_id, token, ids = _paid_match(system)
+    match_id, token, ids = paid_match(system, guardian=PARENT)
     Contacts(system.engine.outbox.side).set_order(ids[2], ["push"], START)
     browser, subscription = services.push.subscribe("fail")
     Contacts(system.engine.outbox.side).subscribe_web(ids[2], json.loads(subscription), START)
-    _free_a_place(system, match_id, token)
+    free_a_place(system, match_id, token)
     offer = _offer(system, ids[2])
     assert offer.outcome == "pending" and (offer.detail or "").startswith("retrying: webpush")
 
