@@ -250,48 +250,23 @@ def main() -> int:
             f"{scaling['early_version']}, {scaling['cold_ms_at_5000']:.2f} ms at event "
             f"{scaling['late_version']}"
         )
-    if "timers" in parts:
-        if "postgres" in stores:
-            print("timers: running ...", file=sys.stderr)
-            report["timers"] = timers.run(quick=args.quick)
-            timers.report(report["timers"])
-        else:
-            print("\ntimers: skipped (they run on PostgreSQL)")
-    if "projections" in parts:
-        if "postgres" in stores:
-            print("projections: running ...", file=sys.stderr)
-            report["projections"] = read_models.run(quick=args.quick)
-            read_models.report(report["projections"])
-        else:
-            print("\nprojections: skipped (they run on PostgreSQL)")
-    if "http" in parts:
-        if "postgres" in stores:
-            print("http: running ...", file=sys.stderr)
-            report["http"] = http_load.run(quick=args.quick)
-            http_load.report(report["http"])
-        else:
-            print("\nhttp: skipped (it runs on PostgreSQL)")
-    if "paid" in parts:
-        if "postgres" in stores:
-            print("paid: running ...", file=sys.stderr)
-            report["paid"] = paid_places.run(quick=args.quick)
-            paid_places.report(report["paid"])
-        else:
-            print("\npaid: skipped (it runs on PostgreSQL)")
-    if "approvals" in parts:
-        if "postgres" in stores:
-            print("approvals: running ...", file=sys.stderr)
-            report["approvals"] = approvals.run(quick=args.quick)
-            approvals.report(report["approvals"])
-        else:
-            print("\napprovals: skipped (it runs on PostgreSQL)")
-    if "delivery" in parts:
-        if "postgres" in stores:
-            print("delivery: running ...", file=sys.stderr)
-            report["delivery"] = delivery.run(quick=args.quick)
-            delivery.report(report["delivery"])
-        else:
-            print("\ndelivery: skipped (it runs on PostgreSQL and Redis)")
+    # The parts that run on PostgreSQL (delivery with Redis too), each its own module.
+    for name, module, where in (
+        ("timers", timers, "they run on PostgreSQL"),
+        ("projections", read_models, "they run on PostgreSQL"),
+        ("http", http_load, "it runs on PostgreSQL"),
+        ("paid", paid_places, "it runs on PostgreSQL"),
+        ("approvals", approvals, "it runs on PostgreSQL"),
+        ("delivery", delivery, "it runs on PostgreSQL and Redis"),
+    ):
+        if name not in parts:
+            continue
+        if "postgres" not in stores:
+            print(f"\n{name}: skipped ({where})")
+            continue
+        print(f"{name}: running ...", file=sys.stderr)
+        report[name] = module.run(quick=args.quick)
+        module.report(report[name])
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / "core.json").write_text(json.dumps(report, indent=2))
