@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from booking_domain import organiser, policies, registry
+from booking_domain import limits, organiser, policies, registry
 from booking_domain.club import ClubSettings
 from booking_domain.errors import ValidationError
 from booking_domain.identity import PhoneNumber, PlayerName
@@ -239,6 +239,9 @@ class AdminCommands(Transacting):
         unknown = set(given) - {"a_open_at", "b_open_at", "c_open_at"}
         if unknown:
             raise ValidationError("tier_windows", f"unknown window {sorted(unknown)[0]}")
+        for key, given_at in given.items():
+            if given_at is not None:
+                limits.moment(f"tier_windows.{key}", given_at, now)
         policy = unit.policy()
         return policies.plan_tier_windows(
             now=now,

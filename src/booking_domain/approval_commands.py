@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from booking_domain import approvals, rsvp
+from booking_domain import approvals, limits, rsvp
 from booking_domain.approvals import SlotAnswer
 from booking_domain.carts import PendingBooking
 from booking_domain.errors import (
@@ -89,14 +89,23 @@ class ApprovalCommands(Transacting):
         actor: str = ADMIN,
     ) -> Done[UUID]:
         """A court slot that members request and an admin approves (seed 002)."""
-        court, sport = (court or "").strip(), (sport or "").strip()
-        if not court:
+        if not (court or "").strip():
             raise ValidationError("court", "name the court")
+        court = limits.text("court", court, limits.COURT, required=True)
+        sport = limits.text("sport", sport or "", limits.SPORT)
+        limits.instant("starts_at", starts_at)
+        limits.instant("ends_at", ends_at)
+        if not starts_at < ends_at <= starts_at + limits.LONGEST_SLOT:
+            raise ValidationError("ends_at", "must be after starts_at, within 24 hours")
+        if not title:
+            # Made from the court and the sport, cut to fit a title.
+            made = f"{court} · {sport}" if sport else court
+            title = made if len(made) <= limits.TITLE else made[: limits.TITLE - 1] + "…"
         digest = token_digest(new_invite_token())  # the link's token is made again on demand
 
         def work(unit: Unit, now: datetime) -> UUID:
             match = Match.schedule(
-                title=title or (f"{court} · {sport}" if sport else court),
+                title=title,
                 kickoff_at=starts_at,
                 location=court,
                 capacity=capacity,

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from booking_domain import limits
 from booking_domain.errors import ValidationError
 from booking_domain.values import ClubPolicy, CopiesContainersOnly
 
@@ -42,10 +43,10 @@ class ClubSettings(CopiesContainersOnly, Aggregate):
                 raise ValidationError(name, "must be true or false")
             if _KINDS[name] == "int" and (isinstance(value, bool) or not isinstance(value, int)):
                 raise ValidationError(name, "must be a whole number")
-            if name.startswith("quiet_hours_") and not 0 <= value <= 23:
-                raise ValidationError(name, "must be an hour of the day from 0 to 23")
-            if name.endswith("_offset_hours") and not 0 <= value <= 24 * 14:
-                raise ValidationError(name, "must be a whole number of hours from 0 to 336")
+            if name.startswith("quiet_hours_"):
+                limits.HOUR_OF_DAY.check(name, value)
+            if name.endswith("_offset_hours"):
+                limits.TIER_OFFSET_HOURS.check(name, value)
         merged = replace(self.policy, **changes)
         if merged.tier_c_offset_hours < merged.tier_b_offset_hours:
             raise ValidationError("tier_c_offset_hours", "must not be less than the Tier B offset")

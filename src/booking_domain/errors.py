@@ -32,6 +32,8 @@ class ValidationError(BookingError):
 
     def __init__(self, field: str, problem: str) -> None:
         super().__init__(f"{field}: {problem}", field=field)
+        self.field = field
+        self.problem = problem
 
 
 class InvalidPhone(BookingError):

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Self
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from eventsourcing.domain import Aggregate, event
 
-from booking_domain import policies
+from booking_domain import limits, policies
 from booking_domain.errors import (
     BookingClosed,
     InvalidToken,
@@ -35,7 +34,7 @@ from booking_domain.values import (
 )
 from booking_domain.wording import local_time
 
-MAX_CAPACITY = 500
+MAX_CAPACITY = limits.CAPACITY.highest
 #: A booking link dies this long after kick-off (seed 004 §4.7 "dead after the match").
 LINK_LIFETIME_AFTER_KICKOFF = policies.HOUR * 24
 
@@ -47,8 +46,7 @@ _NEXT_STATE = {
 
 
 def check_capacity(capacity: int) -> None:
-    if not 1 <= capacity <= MAX_CAPACITY:
-        raise ValidationError("capacity", f"must be between 1 and {MAX_CAPACITY}")
+    limits.CAPACITY.check("capacity", capacity)
 
 
 class MatchSchedule(CopiesContainersOnly, Aggregate):
@@ -73,24 +71,18 @@ class MatchSchedule(CopiesContainersOnly, Aggregate):
         now: datetime,
     ) -> Self:
         """Create a match in Draft; free matches fill by first claim (domain.md)."""
-        title = (title or "").strip()
-        if not title or len(title) > 120:
-            raise ValidationError("title", "enter a title of 1 to 120 characters")
-        if kickoff_at.tzinfo is None:
-            raise ValidationError("kickoff_at", "give a time with its UTC offset")
+        # What the engine accepts (limits.py): text, numbers and times it can keep.
+        title = limits.text("title", title, limits.TITLE, required=True)
+        limits.instant("kickoff_at", kickoff_at)
         if kickoff_at <= now:
             raise ValidationError("kickoff_at", "must be in the future")
-        if len(location or "") > 200:
-            raise ValidationError("location", "use 200 characters or fewer")
+        location = limits.text("location", location or "", limits.LOCATION)
         check_capacity(capacity)
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValidationError("timezone", f"unknown time zone {timezone!r}") from None
-        if not 1 <= payment_window_minutes <= 24 * 60:
-            raise ValidationError("payment_window_minutes", "must be between 1 and 1440")
-        if not 1 <= offer_fanout <= 20:
-            raise ValidationError("offer_fanout", "must be between 1 and 20")
+        limits.PRICE_MINOR.check("price_minor", price.minor)
+        limits.time_zone("timezone", timezone)
+        limits.PAYMENT_WINDOW_MINUTES.check("payment_window_minutes", payment_window_minutes)
+        limits.OFFER_FANOUT.check("offer_fanout", offer_fanout)
+        limits.moment("kickoff_at", kickoff_at, now)
         mode = offer_mode or cls._default_offer_mode(price, admission)
         if (mode == OfferMode.APPROVAL) != (admission == Admission.APPROVAL):
             # Court slots (seed 002) are filled by approved requests, nothing else.
@@ -98,7 +90,7 @@ class MatchSchedule(CopiesContainersOnly, Aggregate):
         match: Self = cls(
             title=title,
             kickoff_at=kickoff_at,
-            location=(location or "").strip(),
+            location=location,
             capacity=capacity,
             price_minor=price.minor,
             currency=price.currency,
@@ -363,6 +355,7 @@ class MatchSchedule(CopiesContainersOnly, Aggregate):
 
     def cancel(self, *, reason: str, actor: str, now: datetime) -> bool:
         """Cancelled from any state before Completed."""
+        reason = limits.text("reason", reason, limits.REASON, lines=True)
         if self.state == MatchState.CANCELLED:
             return False
         if self.state == MatchState.COMPLETED:

@@ -15,7 +15,8 @@ from uuid import UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from booking_domain.errors import NameTaken, PhoneTaken, ValidationError
-from booking_domain.identity import PhoneNumber, PlayerName
+from booking_domain.identity import EmailAddress, PhoneNumber, PlayerName
+from booking_domain.limits import unaccepted_character
 from booking_domain.values import Booker, CopiesContainersOnly, PlayerId, Tier
 
 _INDEX_NAMESPACE = UUID("3f1d3c0e-52a4-4b8e-9a55-6e0f5d1a7b21")
@@ -170,10 +171,13 @@ class Player(CopiesContainersOnly, Aggregate):
 
 
 def _check_email(email: str | None) -> str | None:
-    email = (email or "").strip() or None
-    if email is not None and ("@" not in email or len(email) > 254 or " " in email):
-        raise ValidationError("email", "enter a valid email address")
-    return email
+    """None or blank: no address; else one valid address, normalised (``EmailAddress``)."""
+    if email is None:
+        return None
+    blank = isinstance(email, str) and not email.strip()
+    if blank and unaccepted_character(email) is None:
+        return None
+    return EmailAddress.parse(email).address
 
 
 class UniqueIndex(CopiesContainersOnly, Aggregate):

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
+from booking_domain import limits
 from booking_domain.announcements import MatchAnnouncements
 from booking_domain.carts import CartSnapshot, PendingBooking, SlotDetails
 from booking_domain.errors import GuardTripped, InvalidTransition
@@ -69,6 +70,8 @@ class SlotBookings(MatchAnnouncements):
             raise GuardTripped("Only approval sessions are court slots.")
         if ends_at <= self.kickoff_at:
             raise GuardTripped("A slot ends after it starts.")
+        court = limits.text("court", court, limits.COURT, required=True)
+        sport = limits.text("sport", sport, limits.SPORT)
         self._slot_described(court=court, sport=sport, ends_at=ends_at, timestamp=now)
 
     @event("SlotDescribed")
@@ -141,6 +144,7 @@ class SlotBookings(MatchAnnouncements):
         self, *, player_id: UUID, request_id: UUID, reason: str, actor: str, now: datetime
     ) -> None:
         """The admin approved: the held slot is the player's (HELD → IN)."""
+        reason = limits.text("reason", reason, limits.REASON, lines=True)
         self._pending_for(player_id, request_id)
         self._booking_approved(
             player_id=player_id, request_id=request_id, reason=reason, actor=actor, timestamp=now
@@ -166,6 +170,7 @@ class SlotBookings(MatchAnnouncements):
     ) -> None:
         """The request lets the slot go unapproved (``outcome``: rejected, withdrawn,
         expired, moved); the player is OUT of this slot."""
+        reason = limits.text("reason", reason, limits.REASON, lines=True)
         self._pending_for(player_id, request_id)
         mutator = {
             "rejected": self._booking_rejected,

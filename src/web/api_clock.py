@@ -12,7 +12,8 @@ from typing import Any
 
 from apiflask import APIBlueprint
 
-from booking_domain.errors import InvalidTransition
+from booking_domain import limits
+from booking_domain.errors import InvalidTransition, ValidationError
 from booking_domain.identity import PhoneNumber
 from web import schemas_public as s
 from web.envelope import ok
@@ -38,6 +39,8 @@ def move(body: s.ClockIn) -> Any:
     engine = service.system.engine
     move = body.root
     if isinstance(move, s.MoveTo):
+        if move.now > service.app.clock.now() + limits.LONGEST_CLOCK_MOVE:
+            raise ValidationError("now", "the test clock moves at most 366 days at a time")
         if move.now < service.app.clock.now():
             raise InvalidTransition("The test clock only moves forward.")
         fired = engine.advance(to=move.now)

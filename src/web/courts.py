@@ -15,6 +15,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from booking_domain import limits
 from booking_domain.errors import NotFound, ValidationError
 from booking_domain.transacting import Done
 from processes.booking_codes import BookingRef, CheckinCodes, InvalidCheckinCode
@@ -146,9 +147,10 @@ def the_day(raw: str | None) -> date:
     if not raw:
         return club().app.clock.now().astimezone(ZoneInfo(CLUB_TIMEZONE)).date()
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise ValidationError("date", "use YYYY-MM-DD") from None
+    return limits.calendar_day("date", day)
 
 
 def grid(

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from booking_domain.errors import NotFound
+from booking_domain.identity import EmailAddress
 from booking_domain.player import Player
 from processes.channels.setup import vapid_private_key
 from processes.contacts import FCM, WEBPUSH, Contacts
@@ -78,7 +79,12 @@ def change(
     clear_email: bool = False,
     muted: bool | None = None,
 ) -> tuple[dict[str, Any], int | None]:
-    """Apply what was given; the new preferences and the position written (if any)."""
+    """Apply what was given; the new preferences and the position written (if any).
+
+    A refused email changes nothing: it is checked before the channel order is kept.
+    """
+    if email is not None and not clear_email:
+        email = EmailAddress.parse(email).address
     player = own_player(phone)
     service = club()
     position = None

@@ -1,9 +1,10 @@
 """The API's request and response bodies (api.md), as Pydantic models.
 
 The same models validate requests and generate ``/api/openapi.json``. Types are
-strict (``"5"`` is not a capacity); names, phones and the rules behind them
-are checked by the domain, which answers with its own codes
-(``name_too_long``, ``invalid_phone``…).
+strict (``"5"`` is not a capacity); text, numbers and times are held to what the
+engine accepts (``schemas_values.py``, the domain's rules), and names and phones
+are checked by the domain, which answers with its own codes (``name_too_long``,
+``invalid_phone``…).
 """
 
 from __future__ import annotations
@@ -12,16 +13,25 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import (
-    AwareDatetime,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    StrictBool,
-    StrictInt,
-    StrictStr,
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StrictBool
+
+from web.schemas_values import (
+    Capacity,
+    Currency,
+    Email,
+    HourOfDay,
+    IsoTime,
+    Location,
+    NameText,
+    OfferFanout,
+    PaymentWindowMinutes,
+    PhoneText,
+    Position,
+    PriceMinor,
+    Reason,
+    TierOffsetHours,
+    TimeZone,
+    Title,
 )
 
 #: Times out are ISO 8601 in UTC.
@@ -31,17 +41,6 @@ UtcTime = Annotated[
 Tier = Literal["A", "B", "C"]
 #: A player's response in a match (domain.md "response").
 Status = Literal["IN", "HELD", "WAITLIST", "MAYBE", "OUT", "PENDING"]
-
-
-def _text_only(value: object) -> object:
-    """Times in are ISO 8601 text with an offset, never a bare number."""
-    if not isinstance(value, str):
-        raise ValueError("must be an ISO 8601 time with an offset, e.g. 2026-12-01T19:00:00+00:00")
-    return value
-
-
-#: A time in: ISO 8601 text with an offset (api.md).
-IsoTime = Annotated[AwareDatetime, BeforeValidator(_text_only)]
 
 
 class Body(BaseModel):
@@ -58,21 +57,21 @@ class Out(BaseModel):
 
 
 class PlayerIn(Body):
-    name: StrictStr
-    phone: StrictStr
+    name: NameText
+    phone: PhoneText
     tier: Tier = "C"
     is_ringer: StrictBool = False
-    email: StrictStr | None = None
-    guardian_phones: list[StrictStr] = Field(default_factory=list, max_length=5)
+    email: Email | None = None
+    guardian_phones: list[PhoneText] = Field(default_factory=list, max_length=5)
 
 
 class PlayerPatch(Body):
-    name: StrictStr | None = None
+    name: NameText | None = None
     tier: Tier | None = None
     is_ringer: StrictBool | None = None
     muted: StrictBool | None = None
     #: The phones of the player's parents or guardians (they may pay for them).
-    guardian_phones: Annotated[list[StrictStr], Field(max_length=5)] | None = None
+    guardian_phones: Annotated[list[PhoneText], Field(max_length=5)] | None = None
 
 
 class PlayerOut(Out):
@@ -94,10 +93,10 @@ class SettingsPatch(Body):
     enable_ringer_self_book: StrictBool | None = None
     include_ringers_in_invites: StrictBool | None = None
     rsvp_burst_guard_enabled: StrictBool | None = None
-    tier_b_offset_hours: Annotated[StrictInt, Field(ge=0, le=24 * 14)] | None = None
-    tier_c_offset_hours: Annotated[StrictInt, Field(ge=0, le=24 * 14)] | None = None
-    quiet_hours_start: Annotated[StrictInt, Field(ge=0, le=23)] | None = None
-    quiet_hours_end: Annotated[StrictInt, Field(ge=0, le=23)] | None = None
+    tier_b_offset_hours: TierOffsetHours | None = None
+    tier_c_offset_hours: TierOffsetHours | None = None
+    quiet_hours_start: HourOfDay | None = None
+    quiet_hours_end: HourOfDay | None = None
 
 
 class SettingsOut(Out):
@@ -115,18 +114,18 @@ class SettingsOut(Out):
 
 
 class MatchIn(Body):
-    title: Annotated[StrictStr, Field(min_length=1, max_length=120)]
+    title: Title
     kickoff_at: IsoTime
-    location: Annotated[StrictStr, Field(max_length=200)]
-    capacity: Annotated[StrictInt, Field(ge=1, le=1000)]
-    price_minor: Annotated[StrictInt, Field(ge=0, le=10_000_000)] = 0
-    currency: Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$")] = "GBP"
-    timezone: StrictStr = "Europe/London"
+    location: Location
+    capacity: Capacity
+    price_minor: PriceMinor = 0
+    currency: Currency = "GBP"
+    timezone: TimeZone = "Europe/London"
     admission: Literal["open", "approval"] = "open"
     offer_mode: Literal["first_to_claim", "payment_window", "approval"] | None = None
-    payment_window_minutes: Annotated[StrictInt, Field(ge=5, le=7 * 24 * 60)] = 60
+    payment_window_minutes: PaymentWindowMinutes = 60
     auto_promote: StrictBool = True
-    offer_fanout: Annotated[StrictInt, Field(ge=1, le=50)] = 3
+    offer_fanout: OfferFanout = 3
 
 
 class TierWindowsIn(Body):
@@ -146,7 +145,7 @@ class InviteModeIn(Body):
 
 
 class CapacityIn(Body):
-    capacity: Annotated[StrictInt, Field(ge=1, le=1000)]
+    capacity: Capacity
 
 
 class AddPlayerIn(Body):
@@ -154,7 +153,7 @@ class AddPlayerIn(Body):
 
 
 class ReasonIn(Body):
-    reason: Annotated[StrictStr, Field(max_length=500)] | None = None
+    reason: Reason | None = None
 
 
 class TierWindowsOut(Out):
@@ -309,4 +308,4 @@ class LedgerQuery(Body):
 class AfterQuery(Body):
     """Read endpoints: wait until the read models include this event position."""
 
-    after: Annotated[int, Field(ge=0, le=2**62)] | None = None
+    after: Position | None = None

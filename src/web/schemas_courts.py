@@ -9,23 +9,33 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, StrictInt, StrictStr
+from pydantic import Field
 
-from web.schemas import Body, Out, Status, UtcTime
-
-Text = Annotated[StrictStr, Field(max_length=200)]
-HHMM = Annotated[StrictStr, Field(pattern=r"^[0-2][0-9]:[0-5][0-9]$")]
+from web.schemas import Body, IsoTime, Out, Status, UtcTime
+from web.schemas_values import (
+    Capacity,
+    Court,
+    Currency,
+    HourMinute,
+    IsoDate,
+    PriceMinor,
+    Reason,
+    SlotMinutes,
+    Sport,
+    TimeZone,
+    Token,
+)
 
 
 class CartIn(Body):
     """The cart the page showed (seed 002 ``cart_items``): checked against the slot."""
 
-    court: Text | None = None
-    sport: Text | None = None
-    date: Annotated[StrictStr, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = None
-    start: HHMM | None = None
-    end: HHMM | None = None
-    price_minor: Annotated[StrictInt, Field(ge=0)] | None = None
+    court: Court | None = None
+    sport: Sport | None = None
+    date: IsoDate | None = None
+    start: HourMinute | None = None
+    end: HourMinute | None = None
+    price_minor: PriceMinor | None = None
 
 
 class CartOut(Out):
@@ -126,7 +136,7 @@ class ApprovalOut(Out):
 
 
 class DecisionIn(Body):
-    reason: Annotated[StrictStr, Field(max_length=500)] = ""
+    reason: Reason = ""
 
 
 class DecisionOut(Out):
@@ -138,7 +148,7 @@ class DecisionOut(Out):
 class BulkIn(Body):
     decision: Literal["approve", "reject"]
     request_ids: Annotated[list[UUID], Field(min_length=1, max_length=200)]
-    reason: Annotated[StrictStr, Field(max_length=500)] = ""
+    reason: Reason = ""
 
 
 class BulkItemOut(Out):
@@ -153,14 +163,14 @@ class MoveIn(Body):
 
 
 class SlotIn(Body):
-    court: Text
-    sport: Annotated[StrictStr, Field(max_length=60)] = ""
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
-    capacity: Annotated[StrictInt, Field(ge=1, le=500)] = 1
-    price_minor: Annotated[StrictInt, Field(ge=0)] = 0
-    currency: Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$")] = "GBP"
-    timezone: Annotated[StrictStr, Field(max_length=64)] = "Europe/London"
+    court: Court
+    sport: Sport = ""
+    starts_at: IsoTime
+    ends_at: IsoTime
+    capacity: Capacity = 1
+    price_minor: PriceMinor = 0
+    currency: Currency = "GBP"
+    timezone: TimeZone = "Europe/London"
 
 
 class SlotOut(Out):
@@ -168,14 +178,14 @@ class SlotOut(Out):
 
 
 class DayIn(Body):
-    date: Annotated[StrictStr, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
-    courts: Annotated[list[Text], Field(min_length=1, max_length=40)]
-    sport: Annotated[StrictStr, Field(max_length=60)] = ""
-    first_start: HHMM
-    last_start: HHMM
-    length_minutes: Annotated[StrictInt, Field(ge=15, le=480)] = 60
-    price_minor: Annotated[StrictInt, Field(ge=0)] = 0
-    timezone: Annotated[StrictStr, Field(max_length=64)] = "Europe/London"
+    date: IsoDate
+    courts: Annotated[list[Court], Field(min_length=1, max_length=40)]
+    sport: Sport = ""
+    first_start: HourMinute
+    last_start: HourMinute
+    length_minutes: SlotMinutes = 60
+    price_minor: PriceMinor = 0
+    timezone: TimeZone = "Europe/London"
 
 
 class DayOut(Out):
@@ -183,7 +193,7 @@ class DayOut(Out):
 
 
 class DayQuery(Body):
-    date: Annotated[StrictStr, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = None
+    date: IsoDate | None = None
 
 
 class CellOut(Out):
@@ -230,7 +240,7 @@ class ConversionOut(Out):
 
 
 class CheckinIn(Body):
-    code: Annotated[StrictStr, Field(min_length=1, max_length=400)]
+    code: Annotated[Token, Field(min_length=1)]
 
 
 class CheckinOut(Out):
@@ -243,4 +253,4 @@ class CheckinOut(Out):
 
 
 class QrQuery(Body):
-    code: Annotated[StrictStr, Field(min_length=1, max_length=400)]
+    code: Annotated[Token, Field(min_length=1)]

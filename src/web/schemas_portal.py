@@ -13,12 +13,13 @@ from uuid import UUID
 from pydantic import Field, StrictBool, StrictStr
 
 from web.schemas import Body, Out, UtcTime
+from web.schemas_values import EmailOrBlank, PhoneText, text_rule
 
 # ------------------------------------------------------------------ sign in
 
 
 class LoginIn(Body):
-    phone: Annotated[StrictStr, Field(max_length=40)]
+    phone: Annotated[PhoneText, Field(max_length=40)]
 
 
 class LoginOut(Out):
@@ -28,7 +29,7 @@ class LoginOut(Out):
 
 
 class VerifyIn(Body):
-    phone: Annotated[StrictStr, Field(max_length=40)]
+    phone: Annotated[PhoneText, Field(max_length=40)]
     code: Annotated[StrictStr, Field(pattern=r"^[0-9]{6}$")]
 
 
@@ -164,25 +165,30 @@ class NotificationsOut(Out):
 
 class NotificationsPatch(Body):
     channels: Annotated[list[Literal["push", "email", "sms"]], Field(max_length=3)] | None = None
-    #: An address to be emailed at; "" removes it.
-    email: Annotated[StrictStr, Field(max_length=254)] | None = None
+    #: One address to be emailed at (normalised); "" removes it.
+    email: EmailOrBlank | None = None
     muted: StrictBool | None = None
 
 
+#: A Web Push endpoint (a URL) and a native app's token: one line each.
+Endpoint = Annotated[StrictStr, Field(max_length=2000), text_rule(2000)]
+DeviceToken = Annotated[StrictStr, Field(max_length=4096), text_rule(4096)]
+
+
 class PushKeys(Body):
-    p256dh: Annotated[StrictStr, Field(min_length=1, max_length=200)]
-    auth: Annotated[StrictStr, Field(min_length=1, max_length=100)]
+    p256dh: Annotated[StrictStr, Field(min_length=1, max_length=200), text_rule(200)]
+    auth: Annotated[StrictStr, Field(min_length=1, max_length=100), text_rule(100)]
 
 
 class PushSubscriptionIn(Body):
     """A browser's ``PushSubscription.toJSON()``, or a native app's FCM token."""
 
-    endpoint: Annotated[StrictStr, Field(max_length=2000)] | None = None
+    endpoint: Endpoint | None = None
     keys: PushKeys | None = None
     #: Browsers send it (usually null); kept out of the stored subscription.
     expirationTime: float | None = None  # noqa: N815 - the browser's own name
     platform: Literal["android", "ios"] | None = None
-    token: Annotated[StrictStr, Field(min_length=1, max_length=4096)] | None = None
+    token: Annotated[DeviceToken, Field(min_length=1)] | None = None
 
 
 class PushSubscriptionOut(Out):
@@ -190,5 +196,5 @@ class PushSubscriptionOut(Out):
 
 
 class PushRemoveIn(Body):
-    endpoint: Annotated[StrictStr, Field(max_length=2000)] | None = None
-    token: Annotated[StrictStr, Field(max_length=4096)] | None = None
+    endpoint: Endpoint | None = None
+    token: DeviceToken | None = None

@@ -9,30 +9,25 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import (
-    Field,
-    RootModel,
-    StrictBool,
-    StrictFloat,
-    StrictInt,
-    StrictStr,
-)
+from pydantic import Field, RootModel, StrictBool, StrictFloat, StrictInt
 
+from booking_domain import limits
 from web.schemas import Body, IsoTime, Out, Status, Tier, TierWindowsOut, UtcTime
 from web.schemas_courts import CartIn
+from web.schemas_values import NameText, PhoneText, Position, Token
 
 # -------------------------------------------------------- public booking
 
 
 class TokenQuery(Body):
-    token: StrictStr = ""
+    token: Token = ""
 
 
 class LiveQuery(Body):
-    token: StrictStr = ""
-    phone: StrictStr = ""
+    token: Token = ""
+    phone: PhoneText = ""
     #: The ``X-Event-Position`` of the caller's own last write: the answer includes it.
-    after: Annotated[int, Field(ge=0, le=2**62)] | None = None
+    after: Position | None = None
 
 
 class PublicMatchOut(Out):
@@ -57,11 +52,11 @@ class PublicMatchOut(Out):
 
 class RespondIn(Body):
     match_id: UUID
-    token: StrictStr
-    phone: StrictStr
+    token: Token
+    phone: PhoneText
     action: Literal["IN", "OUT", "WAITLIST", "MAYBE"]
     out_flexible: StrictBool = False
-    name: StrictStr | None = None
+    name: NameText | None = None
     source: Literal["web", "app"] = "web"
     #: A court slot (seed 002): the cart the page showed, checked against the slot.
     cart: CartIn | None = None
@@ -71,8 +66,8 @@ class RespondIn(Body):
 
 class ClaimIn(Body):
     match_id: UUID
-    token: StrictStr
-    phone: StrictStr
+    token: Token
+    phone: PhoneText
 
 
 class LiveOfferOut(Out):
@@ -133,7 +128,10 @@ class LiveOut(Out):
 
 
 class AdvanceBy(Body):
-    advance_seconds: Annotated[StrictInt | StrictFloat, Field(ge=0, le=366 * 24 * 3600)]
+    advance_seconds: Annotated[
+        StrictInt | StrictFloat,
+        Field(ge=0, le=int(limits.LONGEST_CLOCK_MOVE.total_seconds())),
+    ]
 
 
 class MoveTo(Body):
@@ -156,7 +154,7 @@ class ClockOut(Out):
 
 
 class InboxQuery(Body):
-    phone: StrictStr
+    phone: PhoneText
 
 
 class InboxOut(Out):

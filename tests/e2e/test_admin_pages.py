@@ -213,10 +213,18 @@ def test_new_match_reads_kickoff_in_london_time_and_lists_it(admin: Admin):
         ("capacity", "0", "capacity: must be between 1 and"),
         ("price", "4.555", "Price: use pounds and pence, e.g. 5.50"),
         ("kickoff_at", "2001-01-01T10:00", "kickoff_at: must be in the future"),
+        # Values that once overflowed into a 500 or a read model that could not hold them.
+        ("price", "Infinity", "Price: use pounds and pence, e.g. 5.50"),
+        ("price", "99999999999", "price_minor: must be between 0 and 10000000"),
+        ("kickoff_at", "9999-12-31T23:59", "Kick-off: must be between 2000-01-01"),
+        ("kickoff_at", "0001-01-01T00:00", "Kick-off: must be between 2000-01-01"),
+        ("kickoff_at", "2200-01-01T00:00", "kickoff_at: must be within two years from now"),
+        ("title", "Tue\x005s", "title: must not contain control characters"),
     ],
 )
 def test_a_refused_new_match_shows_why(admin: Admin, field: str, value: str, message: str):
-    form = {"title": "5s", "kickoff_at": "2099-01-01T19:00", "location": "Park", "capacity": "9"}
+    kickoff = (admin.app.clock.now() + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M")
+    form = {"title": "5s", "kickoff_at": kickoff, "location": "Park", "capacity": "9"}
     page = admin.post("/admin/matches", **{**form, field: value})
 
     assert any(kind == "error" and text.startswith(message) for kind, text in flashes(page))
