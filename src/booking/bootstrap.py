@@ -4,7 +4,8 @@
 under ``BOOKING_DATA_DIR`` (default ``./var``). ``BOOKING_TEST_CLOCK=1`` gives
 a clock that only moves when told (tests, demos). With ``REDIS_URL`` set,
 timers and notices run in ``booking worker`` processes; without it, in the
-application's own process (the embedded default).
+application's own process (the embedded default). ``BOOKING_PAYMENTS`` and
+``STRIPE_*`` choose who takes the money (``build_payments``).
 """
 
 from __future__ import annotations
@@ -30,10 +31,15 @@ from processes.payment_service import PaymentService
 from processes.store import store_env
 from projections.database import views_engine
 from projections.runner import ProjectionRunner, every_projector
+from projections.stalls import what_went_wrong
 
 _TRUE = {"1", "true", "yes", "on"}
 _log = logging.getLogger(__name__)
 
+
+#: The embedded app's own address when ``BOOKING_BASE_URL`` is unset (``booking serve``'s
+#: default ``--host`` and ``--port``, which sets ``BOOKING_BASE_URL`` to what it binds).
+DEV_BASE_URL = "http://127.0.0.1:5000"
 
 #: Environment variables of the outside notification channels (``channels/setup.py``).
 CHANNEL_SETTINGS = ("SMTP_URL", "MAIL_FROM", "VAPID_", "FCM_", "SMS_", "NOTIFY_")
@@ -55,8 +61,10 @@ class Settings:
     delivery_lease_seconds: int = 60
     #: The address players reach the app at (links in checkouts); "" = relative.
     base_url: str = ""
-    #: The payment provider's settings (``STRIPE_*``); none → the sandbox.
+    #: The payment provider's settings (``STRIPE_*``); none → see ``build_payments``.
     payment_env: tuple[tuple[str, str], ...] = ()
+    #: ``BOOKING_PAYMENTS``: ``stripe``, ``sandbox``, ``none`` or "" (the settings decide).
+    payments: str = ""
     #: Signs the sandbox's webhooks; from ``SECRET_KEY``, else a key in the data folder.
     secret_key: str | None = None
     #: The outside channels' settings (``SMTP_URL``, ``VAPID_*``, ``FCM_*``, ``SMS_*``…).
@@ -77,6 +85,7 @@ class Settings:
             payment_env=tuple(
                 (key, value) for key, value in env.items() if key.startswith("STRIPE_") and value
             ),
+            payments=env.get("BOOKING_PAYMENTS") or "",
             secret_key=env.get("SECRET_KEY") or None,
             channel_env=tuple(
                 (key, value)
@@ -108,6 +117,21 @@ class Settings:
         return "postgresql" if self.database_url else f"sqlite:{self.data_dir}"
 
     @property
+    def embedded_store(self) -> bool:
+        """Events in a local SQLite file (or in memory): one machine, nobody else's money."""
+        return self.database_url in (None, "memory")
+
+    @property
+    def public_url(self) -> str:
+        """Where links to the app's pages point: ``BOOKING_BASE_URL``; on the embedded
+        store, the address ``booking serve`` listens on by default; on a shared store
+        without it, "" (relative links). Never a request's ``Host``, which the client
+        chooses."""
+        if self.base_url:
+            return self.base_url
+        return DEV_BASE_URL if self.embedded_store else ""
+
+    @property
     def runs_embedded(self) -> bool:
         """Timers and notices in this process (no Redis), or in ``booking worker``."""
         return self.redis_url is None
@@ -129,13 +153,44 @@ def build_app(settings: Settings | None = None, clock: Clock | None = None) -> B
 
 
 def build_payments(settings: Settings, app: BookingApp) -> PaymentService:
-    """The payment provider the settings choose (Stripe, else the sandbox) and its service."""
+    """The payment provider the settings choose, and its service (api.md "Payments").
+
+    Stripe with both ``STRIPE_*`` keys; the sandbox on the embedded store, with the
+    test clock, or when ``BOOKING_PAYMENTS=sandbox`` says so; otherwise none, and
+    priced offers are refused. Start-up says which is live.
+    """
     # The sandbox's signing key is derived, never the session key itself.
     secret = hashlib.sha256(b"sandbox-webhooks:" + settings.secret().encode()).digest()
     provider = build_provider(
-        dict(settings.payment_env), base_url=settings.base_url, secret=secret, clock=app.clock.now
+        dict(settings.payment_env),
+        base_url=settings.base_url,
+        secret=secret,
+        clock=app.clock.now,
+        choice=settings.payments,
+        sandbox_by_default=(
+            settings.embedded_store or settings.test_clock or isinstance(app.clock, ManualClock)
+        ),
     )
+    _say_which_provider(settings, provider.name)
     return PaymentService(app, provider, settings.base_url)
+
+
+def _say_which_provider(settings: Settings, name: str) -> None:
+    if name == "stripe":
+        _log.info("payments: Stripe Checkout")
+    elif name == "sandbox" and settings.embedded_store:
+        _log.info("payments: the sandbox (embedded store; no money moves)")
+    elif name == "sandbox":
+        _log.warning(
+            "payments: the sandbox on a shared store (%s): no money moves, and a signed-in "
+            "payer can mark their own place paid",
+            "BOOKING_PAYMENTS=sandbox" if settings.payments else "test clock",
+        )
+    else:
+        _log.warning(
+            "payments: no provider: priced offers are refused until STRIPE_SECRET_KEY and "
+            "STRIPE_WEBHOOK_SECRET are set (or BOOKING_PAYMENTS=sandbox for a trial)"
+        )
 
 
 def build_views(settings: Settings, app: BookingApp) -> ProjectionRunner:
@@ -206,8 +261,12 @@ def views_current_after_each_write(views: ProjectionRunner) -> Callable[[int], N
         try:
             if not views.wait_for(position, timeout=5.0):
                 _log.warning("read models behind position %s after 5 s", position)
-        except Exception:
-            _log.exception("read models could not catch up to position %s", position)
+        except Exception as error:
+            _log.warning(
+                "read models could not catch up to position %s: %s",
+                position,
+                what_went_wrong(error),
+            )
 
     return wait
 
@@ -222,6 +281,11 @@ def settle_after_each_write(engine: Engine) -> Callable[[int], None]:
         busy.on = True
         try:
             engine.tick()
+        except Exception as error:
+            # The command's events are written: it succeeded. What follows them
+            # is picked up again by the next write or move of the clock. (The
+            # error's kind and first line only: SQL parameters may hold a phone.)
+            _log.warning("settling after position %s failed: %s", _position, what_went_wrong(error))
         finally:
             busy.on = False
 

@@ -24,8 +24,11 @@ from payments import (
     CheckoutRequest,
     IgnoredEvent,
     PaymentProvider,
+    PaymentsNotConfigured,
     SandboxProvider,
+    UnconfiguredProvider,
 )
+from payments.unconfigured import NOT_SET_UP
 
 log = logging.getLogger("booking.payments")
 
@@ -70,6 +73,9 @@ class PaymentService:
         Refusals are the domain's ("Offer expired" after ``expires_at``). A
         payment already under way keeps its checkout: one offer, one checkout.
         """
+        if self.provider.name == UnconfiguredProvider.name:
+            # No provider: refuse before a payment is begun that nothing could finish.
+            raise PaymentsNotConfigured(NOT_SET_UP)
         started = self.app.start_payment(match_id, offer_id, phone).value
         if started.checkout_url:
             return started.checkout_url

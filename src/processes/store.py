@@ -285,14 +285,25 @@ def _topic(cls: type) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
+def private_folder(folder: Path) -> Path:
+    """The embedded store's folder, readable by its owner only.
+
+    SQLite makes its files (and their ``-wal`` and ``-shm`` companions) with
+    the process's umask, often world-readable; a folder only its owner may
+    enter keeps every one of them, made now or later, away from other users.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    return folder
+
+
 def store_env(database_url: str | None, data_dir: str | Path | None) -> dict[str, str]:
     """The eventsourcing library's environment for the chosen store."""
     if database_url == "memory":
         return {"PERSISTENCE_MODULE": _topic(CheckedPOPOFactory)}
     if database_url:
         return _postgres_env(database_url)
-    folder = Path(data_dir or "var")
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_folder(Path(data_dir or "var"))
     return {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "APPLICATION_RECORDER_TOPIC": _topic(CheckedSQLiteRecorder),
@@ -316,7 +327,9 @@ def _postgres_env(url: str) -> dict[str, str]:
         "POSTGRES_PASSWORD": unquote(parts.password or ""),
         "POSTGRES_POOL_SIZE": _first(query, "pool_size", "5"),
         "POSTGRES_MAX_OVERFLOW": _first(query, "max_overflow", "15"),
-        "POSTGRES_CONNECT_TIMEOUT": _first(query, "connect_timeout", "30"),
+        # The library tries ten times, each waiting this long for a pooled
+        # connection: 2 s keeps an outage's 503 inside gunicorn's 30 s timeout.
+        "POSTGRES_CONNECT_TIMEOUT": _first(query, "connect_timeout", "2"),
         "POSTGRES_LOCK_TIMEOUT": _first(query, "lock_timeout", "2"),
     }
     schema = _first(query, "schema", "")

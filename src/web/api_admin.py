@@ -19,6 +19,7 @@ from projections.activity import activity_of
 from projections.match_views import match_dashboard, match_list
 from projections.offer_log import offers_of
 from projections.public_views import player_list, player_row
+from web import links
 from web import schemas as s
 from web import schemas_portal as sp
 from web.envelope import ok
@@ -149,7 +150,8 @@ def enable_booking(match_id: UUID, body: s.EnableBookingIn) -> Any:
     done = club().app.enable_booking(
         match_id, invite_mode=body.invite_mode, tier_windows=windows, actor=actor()
     )
-    link = url_for("public_pages.booking_page", match_id=match_id, token=done.value, _external=True)
+    # From the configured address, never the request's Host header (``web.links``).
+    link = links.absolute(url_for("public_pages.booking_page", match_id=match_id, token=done.value))
     return ok({"booking_link": link, "token": done.value}, done.position)
 
 

@@ -13,13 +13,14 @@ from urllib.parse import quote_plus
 from uuid import UUID
 
 from apiflask import APIBlueprint
-from flask import Response, url_for
+from flask import Response
 from icalendar import Alarm, Calendar, Event
 
 from booking_domain.application import BookingWindow
 from booking_domain.errors import NotFound
 from booking_domain.rsvp import PlayerStanding
 from projections.public_views import match_header, standing_of
+from web import links
 from web import schemas_public as s
 from web.envelope import ok
 from web.security import READS, limit_writes, limiter
@@ -194,9 +195,8 @@ def calendar(match_id: UUID, query: s.TokenQuery) -> Response:
     header = checked_header(match_id, query.token)
     # The event links back to the page with its token: the link the player
     # already holds (it dies with the match), so a tap in the calendar works.
-    link = url_for(
-        "public_pages.booking_page", match_id=match_id, token=query.token, _external=True
-    )
+    # On BOOKING_BASE_URL, never the Host header; with no address, no link.
+    link = links.external("public_pages.booking_page", match_id=match_id, token=query.token)
     return Response(
         calendar_file(header, link),
         mimetype="text/calendar",
@@ -204,7 +204,7 @@ def calendar(match_id: UUID, query: s.TokenQuery) -> Response:
     )
 
 
-def calendar_file(header: dict[str, Any], link: str) -> bytes:
+def calendar_file(header: dict[str, Any], link: str | None) -> bytes:
     cal = Calendar()
     cal.add("prodid", "-//Club booking//EN")
     cal.add("version", "2.0")
@@ -215,8 +215,11 @@ def calendar_file(header: dict[str, Any], link: str) -> bytes:
     event.add("dtstart", header["kickoff_at"])
     event.add("dtend", header["kickoff_at"] + MATCH_LENGTH)
     event.add("dtstamp", club().app.clock.now())
-    event.add("url", link)
-    event.add("description", f"{header['title']} — {header['location']}\n{link}")
+    summary = f"{header['title']} — {header['location']}"
+    if link:
+        event.add("url", link)
+        summary += f"\n{link}"
+    event.add("description", summary)
     for before, words in ((timedelta(days=1), "tomorrow"), (timedelta(hours=2), "in 2 hours")):
         alarm = Alarm()
         alarm.add("action", "DISPLAY")

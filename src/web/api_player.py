@@ -1,7 +1,8 @@
 """The player portal's API (api.md "Player portal"; seed 000).
 
 Sign in with a phone and the one-time code sent to it; the session cookie
-then stands for that phone, which acts for its own player and for the
+then names a server-side session for that phone (``web.sessions``: checked on
+every request, ended by sign-out), which acts for its own player and for the
 players it is a guardian of. Writes are refused from other sites' pages
 (``security.same_origin_only``); every answer carries the server's time in
 ``X-Server-Now`` (countdowns follow it, and a test clock).
@@ -10,16 +11,15 @@ players it is a guardian of. Writes are refused from other sites' pages
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urljoin
 from uuid import UUID
 
 from apiflask import APIBlueprint
-from flask import Response, request
+from flask import Response
 
 from booking_domain.errors import NotFound
 from booking_domain.identity import PhoneNumber
 from processes.login_codes import VALID_FOR
-from web import notify_prefs, portal
+from web import links, notify_prefs, portal
 from web import schemas_portal as s
 from web.envelope import ok
 from web.security import (
@@ -93,7 +93,8 @@ def offers() -> Any:
 def accept(offer_id: UUID) -> Any:
     """Pay Now: the offer and its hold are checked again, then the checkout's address."""
     url = portal.pay_now(portal.caller(), offer_id)
-    return ok({"payment_url": urljoin(request.host_url, url)})
+    # The sandbox's page is ours: absolute on BOOKING_BASE_URL, never on the Host header.
+    return ok({"payment_url": links.absolute(url)})
 
 
 @api_player.post("/offers/<uuid:offer_id>/decline")

@@ -18,6 +18,7 @@ from booking_domain.transacting import Done
 from booking_domain.wording import local_time
 from projections.match_views import match_dashboard
 from projections.public_views import match_header
+from web import links
 from web.pages_admin import admin_pages, form_int, parse_local, perform, read_after
 from web.pages_admin_centre import centre, ledger
 from web.security import actor, require_admin_session
@@ -108,7 +109,7 @@ def enable_booking(match_id: UUID) -> Response:
         )
 
     def keep_link(token: str) -> str:
-        link = url_for("public_pages.booking_page", match_id=match_id, token=token, _external=True)
+        link = links.absolute(url_for("public_pages.booking_page", match_id=match_id, token=token))
         session[FRESH_LINK] = {"match_id": str(match_id), "link": link}
         return "Self-serve booking is on. Copy the link now: it is shown only once."
 

@@ -14,27 +14,28 @@ from datetime import UTC
 from typing import Any
 from uuid import UUID
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from booking_domain.errors import BookingError, NotFound
 from booking_domain.identity import PhoneNumber
 from booking_domain.wording import local_time
 from processes.payment_service import SandboxCheckout
-from web import portal
+from web import portal, sandbox_payer, sessions
 from web.pages_public import poll_seconds, price_text
 from web.security import CODES_PER_PHONE, TRIES_PER_PHONE, body_phone, limit_sign_in
 from web.services import club
 
 portal_pages = Blueprint("portal_pages", __name__)
-#: The phone a code was just sent to, between the two steps of signing in.
-PENDING = "portal_pending"
 #: How often the dashboard asks whether its offers still stand (``?poll=`` overrides).
 POLL_SECONDS = 30
 
 
 def _pending_phone() -> str:
-    return str(session.get(PENDING) or "")
+    """The phone a code was just sent to, between the two steps of signing in: kept
+    server-side (a ``sign_in`` session, the code's ten minutes), never in the cookie."""
+    pending = sessions.current(sessions.SIGN_IN)
+    return str(pending.phone) if pending and pending.phone else ""
 
 
 @portal_pages.context_processor
@@ -71,7 +72,7 @@ def login_page() -> Any:
 @limit_sign_in(body_phone, per_phone=CODES_PER_PHONE)
 def login_post() -> Response:
     try:
-        session[PENDING] = portal.request_code(request.form.get("phone", ""))
+        sessions.begin_sign_in(portal.request_code(request.form.get("phone", "")))
     except BookingError as refusal:
         flash(refusal.message, "error")
     else:
@@ -88,14 +89,14 @@ def verify_post() -> Response:
     except BookingError:
         flash(portal.WRONG_CODE, "error")
         return redirect(url_for("portal_pages.login_page"))
-    session.pop(PENDING, None)
+    sessions.end(sessions.SIGN_IN)
     return redirect(url_for("portal_pages.dashboard"))
 
 
 @portal_pages.post("/portal/login/again")
 def login_again() -> Response:
     """ "Use another number": back to step one."""
-    session.pop(PENDING, None)
+    sessions.end(sessions.SIGN_IN)
     return redirect(url_for("portal_pages.login_page"))
 
 
@@ -170,6 +171,7 @@ def decline(offer_id: UUID) -> Response:
 
 
 def _checkout(payment_id: UUID) -> SandboxCheckout:
+    sandbox_payer.check_page(payment_id)  # the payer or their guardian only
     try:
         return club().payments.sandbox_checkout(payment_id)
     except NotFound:

@@ -1,7 +1,9 @@
 """Who may do what, and how hard they may push (seed 004 §4.7, §16; api.md).
 
-- Admin API: ``Authorization: Bearer <token>``; admin pages: a session made by
-  signing in with the same token. Tokens are checked as digests in constant time.
+- Admin API: ``Authorization: Bearer <token>``; admin pages: a server-side
+  session made by signing in with the same token, checked on every request
+  (``web.sessions``): it ends on sign-out, on revoking its token, after its
+  lifetime and when idle. Tokens are checked as digests in constant time.
 - Forms carry a CSRF token (Flask-WTF); the JSON API is exempt, because its
   writes need a bearer token or the match's invite token in the body.
 - Rate limits (Flask-Limiter, Redis when ``REDIS_URL`` is set): 10 writes a
@@ -20,13 +22,14 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from apiflask import APIFlask
-from flask import Response, current_app, g, redirect, request, session, url_for
+from flask import Response, current_app, g, redirect, request, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
 from booking_domain.errors import BookingError
 from booking_domain.identity import PhoneNumber
+from web import sessions
 from web.envelope import failure
 from web.services import club
 
@@ -45,14 +48,18 @@ limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
 
 
 def require_admin_session(view: F) -> F:
-    """Admin pages: a session from the sign-in page, else off to sign in."""
+    """Admin pages: a session from the sign-in page that still stands, else off to sign in.
+
+    Checked on every request, reads and form posts alike: a revoked token, a
+    sign-out, the lifetime or the idle timeout ends it, whatever the cookie says.
+    """
 
     @functools.wraps(view)
     def checked(*args: Any, **kwargs: Any) -> Any:
-        label = session.get("admin")
-        if not label:
+        signed_in = sessions.current(sessions.ADMIN)
+        if signed_in is None or not signed_in.label:
             return redirect(url_for("admin_pages.sign_in", next=request.path))
-        g.admin = label
+        g.admin = signed_in.label
         return view(*args, **kwargs)
 
     return cast(F, checked)
@@ -165,8 +172,10 @@ def same_origin_only() -> Response | None:
     site = request.headers.get("Sec-Fetch-Site")
     origin = request.headers.get("Origin")
     ours = request.host_url.rstrip("/")
-    base = club().settings.booking.base_url
-    if site in ("cross-site", "same-site") or (origin and origin not in (ours, base)):
+    # Behind a TLS proxy that is not trusted, ``host_url`` says http:// while the
+    # browser says https://: the configured address is ours too.
+    known = {ours, club().settings.booking.base_url, club().settings.public_url} - {""}
+    if site in ("cross-site", "same-site") or (origin and origin not in known):
         return failure("forbidden", "Requests from other sites are not accepted here.", 403)
     return None
 

@@ -16,6 +16,7 @@ from uuid import uuid4
 import pytest
 from flask.testing import FlaskClient
 
+from booking.bootstrap import DEV_BASE_URL
 from tests.e2e.api import data, phone, refused
 from tests.e2e.conftest import ADMIN, web_config
 from tests.e2e.portal import (
@@ -200,7 +201,8 @@ def test_pay_now_gives_the_sandbox_checkout_once_and_paying_confirms_the_place(
     offer = held_offer(club)
     path = f"/api/player/offers/{offer['offer_id']}/accept"
     url = data(club.client.post(path))["payment_url"]
-    assert url.startswith("http://localhost/pay/sandbox/")
+    # On the embedded store's own address (BOOKING_BASE_URL unset), not the request's Host.
+    assert url.startswith(f"{DEV_BASE_URL}/pay/sandbox/")
     assert data(club.client.post(path))["payment_url"] == url  # one offer, one checkout
     payment_id = url.rsplit("/", 1)[1]
     assert club.client.get(f"/pay/sandbox/{payment_id}").status_code == 200
