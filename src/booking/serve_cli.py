@@ -2,7 +2,9 @@
 
 ``serve`` runs the web app on the embedded store with Werkzeug's threaded
 server — for trying the club on one machine; production runs ``gunicorn
-web.wsgi:app`` with ``python:web.gunicorn_conf`` (docs/operations.md).
+web.wsgi:app`` with ``python:web.gunicorn_conf`` (docs/operations.md). Each
+start prints a fresh admin token (label ``serve``) and revokes the one the
+last start printed, ending its sessions: an old terminal's token stops working.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ import os
 import sys
 from pathlib import Path
 from typing import TextIO
+
+#: The label of the token ``booking serve`` prints; a new start revokes the last one's.
+SERVE_LABEL = "serve"
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -32,7 +37,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     revoke.add_argument("label")
 
 
-def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    # Standard output as it is now, not as it was when this module was imported.
+    out = out or sys.stdout
     if args.command == "serve":
         return serve(args.host, args.port, showcase=args.showcase, out=out)
     if args.command == "vapid-keys":
@@ -80,6 +87,7 @@ def dev_vapid_key(data_dir: Path) -> None:
 
 def admin_token(args: argparse.Namespace, out: TextIO) -> int:
     from booking.bootstrap import Settings, build_app
+    from booking_domain.errors import BookingError
     from processes.admin_tokens import AdminTokens
 
     app = build_app(Settings.from_env())
@@ -87,15 +95,20 @@ def admin_token(args: argparse.Namespace, out: TextIO) -> int:
         tokens = AdminTokens(app.recorder.side)  # type: ignore[attr-defined]
         now = app.clock.now()
         if args.action == "create":
-            print(tokens.create(args.label, now), file=out)
+            try:
+                made = tokens.create(args.label, now)
+            except BookingError as refused:
+                print(refused.message, file=sys.stderr)
+                return 2
+            print(made, file=out)
             print("Shown once: keep it somewhere safe.", file=sys.stderr)
         elif args.action == "list":
             for token in tokens.listed():
                 state = "revoked" if token.revoked else "live"
                 print(f"{token.label}\t{token.created_at:%Y-%m-%d %H:%M}\t{state}", file=out)
         else:
-            revoked = tokens.revoke(args.label, now)
-            print(f"{revoked} token(s) revoked.", file=out)
+            revoked = tokens.revoke(args.label, now)  # their sessions end with them
+            print(f"{revoked} token(s) revoked; their admin sessions ended.", file=out)
             return 0 if revoked else 1
         return 0
     finally:
@@ -118,7 +131,7 @@ def serve(host: str, port: int, *, showcase: bool, out: TextIO) -> int:
     if showcase and club_showcase.is_empty(club.app):
         club_showcase.fill(club.app)
         print("A club to click through was created (players, and a match in each state).", file=out)
-    sign_in = club.admin_tokens.create("serve", club.app.clock.now())
+    sign_in = club.admin_tokens.rotate(SERVE_LABEL, club.app.clock.now())
     print(f"\nAdmin sign-in: {base}/admin/sign-in  (token: {sign_in})", file=out)
     for row in club.read(match_list):
         if row["title"] == "Tuesday 5-a-side" and row["state"] == "Draft":
@@ -137,5 +150,8 @@ def serve(host: str, port: int, *, showcase: bool, out: TextIO) -> int:
     elif club.settings.dev_inbox:
         print(f"Dev inbox (notices, sign-in codes): {base}/dev/inbox", file=out)
     print("Ctrl-C stops.\n", file=out, flush=True)
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        club.close()
     return 0

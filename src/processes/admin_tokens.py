@@ -4,6 +4,12 @@ A token is 32 random bytes, shown once when it is made (``booking admin-token
 create``) and never stored in clear. The first token of a deployment comes from
 the ``BOOKING_ADMIN_TOKEN`` setting and is held in memory as a digest only.
 Checks compare digests in constant time.
+
+Revoking a token also ends every admin page session signed in with it
+(``sessions.end_made_with``, in the same transaction), and those sessions
+check on every request that their token is still live (``live``): either
+alone would do, both leave no window. ``rotate`` is ``booking serve``'s: each
+start mints a token under one label and revokes the one the last start made.
 """
 
 from __future__ import annotations
@@ -13,8 +19,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from booking_domain import limits
 from booking_domain.tokens import new_invite_token, token_digest
-from processes.sidestore import SideStore, from_us, to_us
+from processes.sessions import end_made_with
+from processes.sidestore import SideStore, Tx, from_us, to_us
+
+#: The label of the settings' token (``BOOKING_ADMIN_TOKEN``).
+SETTINGS = "settings"
 
 
 @dataclass(frozen=True)
@@ -26,6 +37,14 @@ class AdminToken:
     revoked: bool
 
 
+@dataclass(frozen=True)
+class Credential:
+    """A live token as a session keeps it: its label and digest, never the token."""
+
+    label: str
+    digest: str
+
+
 class AdminTokens:
     """Make, check and revoke admin tokens."""
 
@@ -35,7 +54,12 @@ class AdminTokens:
         self._configured = [token_digest(t) for t in configured if t]
 
     def create(self, label: str, now: datetime) -> str:
-        """A new token; the caller shows it once, only its digest is kept."""
+        """A new token; the caller shows it once, only its digest is kept.
+
+        The label is who the activity feed says acted (``admin:<label>``): ordinary
+        text of at most 40 characters, like every value that reaches a read model.
+        """
+        label = limits.text("label", label, 40, required=True)
         token = new_invite_token()
         with self.side.transaction() as tx:
             tx.execute(
@@ -44,13 +68,37 @@ class AdminTokens:
             )
         return token
 
+    def rotate(self, label: str, now: datetime) -> str:
+        """A new token under ``label``; the live ones under it are revoked (their
+        sessions ended) in the same transaction, so only the newest one works."""
+        token = new_invite_token()
+        with self.side.transaction() as tx:
+            self._revoke(tx, label, now)
+            tx.execute(
+                f"INSERT INTO {self.table} (digest, label, created_us) VALUES (%s, %s, %s)",  # noqa: S608
+                [token_digest(token), label, to_us(now)],
+            )
+        return token
+
     def check(self, token: str | None) -> str | None:
         """The label of a live token, or None."""
+        found = self.identify(token)
+        return found.label if found else None
+
+    def identify(self, token: str | None) -> Credential | None:
+        """The label and digest of a live token, or None."""
         if not token:
             return None
         digest = token_digest(token)
+        return Credential(label, digest) if (label := self._live_label(digest)) else None
+
+    def live(self, digest: str) -> bool:
+        """Whether the token of this digest still works (an admin session asks each time)."""
+        return self._live_label(digest) is not None
+
+    def _live_label(self, digest: str) -> str | None:
         if any(hmac.compare_digest(digest, known) for known in self._configured):
-            return "settings"
+            return SETTINGS
         with self.side.reading() as tx:
             row = tx.execute(
                 f"SELECT digest, label FROM {self.table} WHERE digest = %s AND revoked_us = 0",  # noqa: S608
@@ -62,16 +110,21 @@ class AdminTokens:
         return str(row["label"])
 
     def revoke(self, label: str, now: datetime) -> int:
+        """Stop the live tokens of ``label`` working and end their sessions; how many."""
         with self.side.transaction() as tx:
-            live = tx.execute(
-                f"SELECT COUNT(*) AS n FROM {self.table} WHERE label = %s AND revoked_us = 0",  # noqa: S608
-                [label],
-            ).one()
-            tx.execute(
-                f"UPDATE {self.table} SET revoked_us = %s WHERE label = %s AND revoked_us = 0",  # noqa: S608
-                [to_us(now), label],
-            )
-        return int(live["n"]) if live else 0
+            return self._revoke(tx, label, now)
+
+    def _revoke(self, tx: Tx, label: str, now: datetime) -> int:
+        rows = tx.execute(
+            f"SELECT digest FROM {self.table} WHERE label = %s AND revoked_us = 0",  # noqa: S608
+            [label],
+        ).rows()
+        tx.execute(
+            f"UPDATE {self.table} SET revoked_us = %s WHERE label = %s AND revoked_us = 0",  # noqa: S608
+            [to_us(now), label],
+        )
+        end_made_with(tx, self.side, [r["digest"] for r in rows], now)
+        return len(rows)
 
     def listed(self) -> list[AdminToken]:
         with self.side.reading() as tx:

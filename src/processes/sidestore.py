@@ -1,5 +1,6 @@
 """The tables beside the events: timers, the outbox, tracking, the dev inbox, admin tokens,
-portal login codes, payment tasks, delivery attempts and how players are reached.
+sign-in sessions, portal login codes, payment tasks, delivery attempts and how players
+are reached.
 
 They live in the event store's own database (the SQLite file, the PostgreSQL
 schema; for the in-memory store, a private in-memory SQLite database guarded
@@ -30,11 +31,13 @@ TABLES = (
     "booking_tracking",
     "booking_inbox",
     "booking_admin_tokens",
+    "booking_sessions",
     "booking_login_codes",
     "booking_payment_tasks",
     "booking_delivery_attempts",
     "booking_contact_prefs",
     "booking_push_addresses",
+    "booking_stalls",
 )
 #: Columns added since the tables were first made: (table, column, definition).
 ADDED_COLUMNS = (
@@ -92,12 +95,25 @@ def ddl(dialect: str, t: Mapping[str, str]) -> list[str]:
         f" ON {t['booking_push_addresses']} (player_id)",
         f"CREATE TABLE IF NOT EXISTS {t['booking_tracking']} ("
         " name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
+        # Events a process manager could not handle: it waits there (``follower.py``).
+        f"CREATE TABLE IF NOT EXISTS {t['booking_stalls']} ("
+        " name TEXT NOT NULL, position BIGINT NOT NULL, event_type TEXT NOT NULL,"
+        " stream_id TEXT NOT NULL, version BIGINT NOT NULL, error TEXT NOT NULL,"
+        " at_us BIGINT NOT NULL, skipped INTEGER NOT NULL DEFAULT 0,"
+        " PRIMARY KEY (name, position))",
         f"CREATE TABLE IF NOT EXISTS {t['booking_inbox']} ("
         f" id {serial}, outbox_id TEXT NOT NULL UNIQUE, phone TEXT NOT NULL,"
         " kind TEXT NOT NULL, text TEXT NOT NULL, at_us BIGINT NOT NULL)",
         f"CREATE TABLE IF NOT EXISTS {t['booking_admin_tokens']} ("
         " digest TEXT PRIMARY KEY, label TEXT NOT NULL, created_us BIGINT NOT NULL,"
         " revoked_us BIGINT NOT NULL DEFAULT 0)",
+        # Sign-in sessions: the cookie holds only the id, this its digest (``sessions.py``).
+        f"CREATE TABLE IF NOT EXISTS {t['booking_sessions']} ("
+        " digest TEXT PRIMARY KEY, kind TEXT NOT NULL, token_digest TEXT, label TEXT,"
+        " phone TEXT, created_us BIGINT NOT NULL, last_seen_us BIGINT NOT NULL,"
+        " ended_us BIGINT NOT NULL DEFAULT 0)",
+        f"CREATE INDEX IF NOT EXISTS booking_sessions_token ON {t['booking_sessions']}"
+        " (token_digest)",
         # Portal login codes: only digests, one live code per phone (``login_codes.py``).
         f"CREATE TABLE IF NOT EXISTS {t['booking_login_codes']} ("
         " phone_digest TEXT PRIMARY KEY, code_digest TEXT NOT NULL,"
@@ -139,6 +155,10 @@ class Tx:
     def one(self) -> dict[str, Any] | None:
         row = self._cursor.fetchone()
         return dict(row) if row is not None else None
+
+    def rowcount(self) -> int:
+        """Rows the last statement changed."""
+        return int(self._cursor.rowcount or 0)
 
 
 class SideStore:

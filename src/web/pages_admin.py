@@ -18,14 +18,16 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 
+from booking_domain import limits
 from booking_domain.errors import BookingError, ValidationError
 from booking_domain.transacting import Done
 from booking_domain.wording import local_time
 from projections.match_views import match_list
+from web import sessions
 from web.security import PER_CLIENT, actor, limiter, require_admin_session
 from web.services import club
 
@@ -96,9 +98,9 @@ def form_price(field: str) -> int:
         pence = Decimal(raw) * 100
     except InvalidOperation:
         raise ValidationError("Price", "use pounds and pence, e.g. 5.50") from None
-    if pence != pence.to_integral_value():
+    if not pence.is_finite() or pence != pence.to_integral_value():
         raise ValidationError("Price", "use pounds and pence, e.g. 5.50")
-    return int(pence)
+    return int(pence)  # its range is the domain's to check (``limits.PRICE_MINOR``)
 
 
 def parse_local(raw: str | None, timezone: str, label: str) -> datetime | None:
@@ -107,9 +109,10 @@ def parse_local(raw: str | None, timezone: str, label: str) -> datetime | None:
         return None
     try:
         naive = datetime.strptime(raw.strip()[:16], INPUT_FORMAT)
-    except ValueError:
+        at = naive.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+    except (ValueError, OverflowError):  # year 1 or 9999 east or west of UTC
         raise ValidationError(label, "enter a date and time") from None
-    return naive.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
+    return limits.instant(label, at)
 
 
 def input_value(at: datetime | None, timezone: str) -> str:
@@ -149,7 +152,7 @@ def helpers() -> dict[str, Any]:
         "money": money,
         "input_value": input_value,
         "iso": lambda at: at.astimezone(UTC).isoformat() if at else "",
-        "signed_in_as": session.get("admin"),
+        "signed_in_as": g.get("admin"),
     }
 
 
@@ -179,21 +182,24 @@ def sign_in() -> str:
 @admin_pages.post("/sign-in")
 @limiter.limit(PER_CLIENT)
 def sign_in_post() -> Response:
-    """A good token makes the session; a wrong one stores nothing."""
+    """A good token makes a server-side session; the cookie gets only its id.
+    A wrong one stores nothing."""
     target = safe_next(request.args.get("next") or request.form.get("next"))
-    label = club().admin_tokens.check(request.form.get("token", "").strip())
-    if label is None:
+    credential = club().admin_tokens.identify(request.form.get("token", "").strip())
+    if credential is None:
         flash("That admin token isn't right. Check it and try again.", "error")
         return redirect(url_for("admin_pages.sign_in", next=target))
-    # A fresh session on sign-in: nothing from before carries over.
+    # A fresh session on sign-in: nothing from before carries over, or stays alive.
+    sessions.end_all()
     session.clear()
-    session["admin"] = label
-    session.permanent = True
+    sessions.begin_admin(credential.digest, credential.label)
     return redirect(target)
 
 
 @admin_pages.post("/sign-out")
 def sign_out() -> Response:
+    """Ends the sessions server-side: a copy of this cookie signs nobody in after."""
+    sessions.end_all()
     session.clear()
     flash("Signed out.", "success")
     return redirect(url_for("admin_pages.sign_in"))

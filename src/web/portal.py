@@ -2,8 +2,9 @@
 
 Seed 000: a promoted player — or their parent, with the guardian's own phone —
 logs in to the portal to pay for the place held for them. Signing in is by
-phone and a one-time code (``processes.login_codes``); the session then holds
-that phone, and the players it may act for are those who answer to it
+phone and a one-time code (``processes.login_codes``); the server-side session
+then holds that phone (the cookie only the session's id, ``web.sessions``),
+and the players it may act for are those who answer to it
 (``portal_views.players_answering_to``: the player, or a guardian). The JSON
 API (``api_player``) and the pages (``pages_portal``) both call these.
 """
@@ -13,18 +14,15 @@ from __future__ import annotations
 from typing import Any, ClassVar
 from uuid import UUID
 
-from flask import session
-
 from booking_domain.errors import BookingError, NotFound
 from booking_domain.identity import PhoneNumber
 from projections.match_views import player_matches
 from projections.offer_log import offers_of
 from projections.portal_views import bookings_of, open_paid_offers, players_answering_to
+from web import sessions
 from web.api_booking import maps_url
 from web.services import club
 
-#: Where the portal session keeps the signed-in phone (E.164).
-SESSION_KEY = "portal"
 #: The same words for every number, registered or not: nobody learns who plays here.
 CODE_SENT = (
     "If this number belongs to a player or a parent of one, a sign-in code is on its way. "
@@ -44,31 +42,34 @@ class NotSignedIn(BookingError):
 
 
 def request_code(raw_phone: str) -> str:
-    """Send a code if the phone is a player's or a guardian's; the same answer either way."""
+    """A code for a player's or a guardian's phone; the same answer, and the same
+    work in the request, for a stranger's (``LoginCodes.request``)."""
     phone = PhoneNumber.parse(raw_phone).e164
     service = club()
-    if service.read(players_answering_to, phone):
-        service.login_codes.request(phone)
+    known = bool(service.read(players_answering_to, phone))
+    service.login_codes.request(phone, deliver=known)
     return phone
 
 
 def sign_in(raw_phone: str, code: str) -> list[dict[str, Any]]:
-    """Check the code; on success the session holds the phone. The players it acts for."""
+    """Check the code; on success a new server-side session holds the phone.
+    The players it acts for."""
     phone = PhoneNumber.parse(raw_phone).e164
     if not club().login_codes.verify(phone, code):
         raise NotSignedIn(WRONG_CODE)
-    session[SESSION_KEY] = phone
-    session.permanent = True
+    sessions.begin_portal(phone)
     return players_of(phone)
 
 
 def sign_out() -> None:
-    session.pop(SESSION_KEY, None)
+    """Ends the portal session server-side; an admin session in the same cookie stays."""
+    sessions.end(sessions.PORTAL)
 
 
 def signed_in() -> str | None:
-    phone = session.get(SESSION_KEY)
-    return str(phone) if phone else None
+    """The phone of the portal session, if it still stands (checked on every request)."""
+    found = sessions.current(sessions.PORTAL)
+    return found.phone if found else None
 
 
 def caller() -> str:
