@@ -23,6 +23,7 @@ from eventsourcing.utils import get_topic
 from sqlalchemy import Engine
 from tqdm import tqdm
 
+from booking import health
 from booking.bootstrap import Settings, build_app, build_views
 from booking_domain.application import BookingApp
 from booking_domain.player import Player
@@ -33,6 +34,7 @@ from projections.audit import audit
 from projections.dashboard import Dashboard
 from projections.database import views_engine
 from projections.match_views import match_dashboard
+from projections.runner import CannotApply, ProjectionRunner
 from projections.tables import metadata
 
 _PLAYER_EVENTS = (
@@ -112,24 +114,62 @@ def export(app: BookingApp, out: TextIO, *, page: int = 2000) -> int:
 
 def rebuild(settings: Settings, err: TextIO) -> int:
     """Replace the live read models with a replay of the whole log."""
+    with _store(settings) as (app, views):
+        total = app.recorder.max_notification_id() or 0
+        try:
+            with tqdm(total=total, unit="ev", file=err, desc="rebuilding read models") as bar:
+                position = views.rebuild(progress=bar.update)
+        except CannotApply as error:
+            print(
+                f"Rebuild stopped, the read models are as they were: {error.stall.describe()}."
+                f" Fix the cause, or pass over the event with"
+                f" `booking projections skip {error.stall.name}` once it is stalled live.",
+                file=err,
+            )
+            return 1
+        print(f"Read models rebuilt to position {position}.", file=err)
+        return 0
+
+
+@contextmanager
+def _store(settings: Settings) -> Iterator[tuple[BookingApp, ProjectionRunner]]:
+    """The application and its read models for one command, closed after it."""
     app = build_app(settings)
     views = build_views(settings, app)
     try:
-        total = app.recorder.max_notification_id() or 0
-        with tqdm(total=total, unit="ev", file=err, desc="rebuilding read models") as bar:
-            position = views.rebuild(progress=bar.update)
-        print(f"Read models rebuilt to position {position}.", file=err)
-        return 0
+        yield app, views
     finally:
         views.engine.dispose()
         app.close()
 
 
+def followers(settings: Settings, action: str, name: str | None, out: TextIO) -> int:
+    """``booking projections status | retry NAME | skip NAME``."""
+    with _store(settings) as (app, views):
+        if action == "status":
+            report = health.health(app, views)
+            print("\n".join(report.lines()), file=out)
+            return 1 if report.stalled else 0
+        assert name is not None
+        try:
+            if action == "retry":
+                count = health.retry(app, views, name)
+                print(f"{name}: {count} stalled event(s) will be tried again.", file=out)
+                return 0
+            passed = health.skip(app, views, name)
+        except KeyError as error:
+            print(error.args[0], file=out)
+            return 2
+        if passed is None:
+            print(f"{name} is not stopped at any event.", file=out)
+            return 1
+        print(f"Passed over, kept on record: {passed.describe()}", file=out)
+        return 0
+
+
 def run_audit(settings: Settings, out: TextIO, err: TextIO) -> int:
     """Rebuild into scratch and compare; 1 if anything differs."""
-    app = build_app(settings)
-    views = build_views(settings, app)
-    try:
+    with _store(settings) as (app, views):
         with _scratch_engine(settings) as scratch:
             total = app.recorder.max_notification_id() or 0
             with tqdm(total=total, unit="ev", file=err, desc="rebuilding into scratch") as bar:
@@ -141,13 +181,15 @@ def run_audit(settings: Settings, out: TextIO, err: TextIO) -> int:
                 file=out,
             )
             return 0
-        print(f"Audit found {len(report.differences)} differences:", file=out)
+        for stall in report.stalled:
+            print(f"Live read model not compared: {stall.describe()}", file=out)
+        if report.unreplayable is not None:
+            print(f"The rebuild cannot replay: {report.unreplayable.describe()}", file=out)
+        if report.differences:
+            print(f"Audit found {len(report.differences)} differences:", file=out)
         for difference in report.differences:
             print("  " + difference.describe(), file=out)
         return 1
-    finally:
-        views.engine.dispose()
-        app.close()
 
 
 def as_of(app: BookingApp, match_id: UUID, at: datetime, out: TextIO) -> int:

@@ -27,9 +27,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     export = commands.add_parser("export", help="every event of the store as JSON lines")
     export.add_argument("--output", type=Path, help="write here instead of standard output")
     projections = commands.add_parser("projections", help="the read models")
-    projections.add_subparsers(dest="action", required=True).add_parser(
-        "rebuild", help="replace every read model with a replay of the events"
+    actions = projections.add_subparsers(dest="action", required=True)
+    actions.add_parser("rebuild", help="replace every read model with a replay of the events")
+    actions.add_parser(
+        "status", help="how far each follower of the log is, and any stopped at an event"
     )
+    for action, text in (
+        ("retry", "let a follower stopped at an event try it again (after a fix)"),
+        ("skip", "pass over the event a follower is stopped at (kept on record)"),
+    ):
+        actions.add_parser(action, help=text).add_argument(
+            "name", help="the follower, as `booking projections status` names it"
+        )
     commands.add_parser(
         "audit", help="rebuild every read model into scratch and compare (exit 1 if different)"
     )
@@ -67,7 +76,9 @@ def run_audit_command(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     if args.command == "projections":
-        return audit_cli.rebuild(settings, sys.stderr)
+        if args.action == "rebuild":
+            return audit_cli.rebuild(settings, sys.stderr)
+        return audit_cli.followers(settings, args.action, getattr(args, "name", None), sys.stdout)
     if args.command == "audit":
         return audit_cli.run_audit(settings, sys.stdout, sys.stderr)
     app = build_app(settings)
@@ -94,10 +105,12 @@ def run_worker(threads: int) -> int:
     import threading
 
     from booking.bootstrap import Settings, build_app, build_payments, build_views
+    from booking.logs import install_filter
     from processes.channels.limits import rate_limits
     from processes.worker import Worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    install_filter()  # no phone, email or token in the worker's log either
     settings = Settings.from_env()
     if not settings.redis_url:
         print("booking worker needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)", file=sys.stderr)

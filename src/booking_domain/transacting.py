@@ -145,6 +145,16 @@ class Transacting(Application[UUID]):
         register_value_objects(transcoder)
 
     def _transact(self, work: Callable[[Unit, datetime], T]) -> Done[T]:
+        done = self._decide_and_save(work)
+        # Outside the error mapping above: once the events are written the
+        # command has happened, and nothing a listener meets (read models
+        # behind, a database blip) may make it look as if it had not.
+        if done.position is not None:
+            for listener in self.after_write:
+                listener(done.position)
+        return done
+
+    def _decide_and_save(self, work: Callable[[Unit, datetime], T]) -> Done[T]:
         try:
             for attempt in range(1, self.MAX_ATTEMPTS + 1):
                 unit = Unit(self)
@@ -163,9 +173,6 @@ class Transacting(Application[UUID]):
                     time.sleep(random.uniform(0, 0.002 * min(attempt, 10)))  # noqa: S311
                     continue
                 position = recordings[-1].notification.id if recordings else None
-                if position is not None:
-                    for listener in self.after_write:
-                        listener(position)
                 return Done(value, position)
         except (OperationalError, InterfaceError) as unreachable:
             # Locked past the timeout, or the database went away (after the

@@ -10,12 +10,13 @@ that differs, keyed by its primary key.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, Table, select
 
-from projections.runner import ProjectionRunner
+from projections.runner import CannotApply, ProjectionRunner
+from projections.stalls import Stall
 from projections.tables import utc
 
 
@@ -49,10 +50,14 @@ class AuditReport:
     position: int
     rows: int
     differences: list[Difference]
+    #: Live read models stopped at an event they cannot apply (not compared).
+    stalled: list[Stall] = field(default_factory=list)
+    #: An event the rebuild itself could not apply.
+    unreplayable: Stall | None = None
 
     @property
     def clean(self) -> bool:
-        return not self.differences
+        return not self.differences and not self.stalled and self.unreplayable is None
 
 
 def audit(
@@ -62,13 +67,27 @@ def audit(
     progress: Callable[[int], object] | None = None,
     attempts: int = 5,
 ) -> AuditReport:
-    """Rebuild ``live``'s read models into ``scratch`` and compare them row by row."""
-    position = _quiet_position(live, attempts)
-    rebuilt = ProjectionRunner(live.app, scratch, [type(p)() for p in live.projectors])
-    rebuilt.rebuild(stop=position, progress=progress)
+    """Rebuild ``live``'s read models into ``scratch`` and compare them row by row.
+
+    A live read model stopped at an event is reported, not compared (it is
+    behind by design); events an operator passed over are passed over by the
+    rebuild too; an event the rebuild cannot apply is named, not raised.
+    """
+    position, stalled = _quiet_position(live, attempts)
+    stopped = {s.name for s in stalled}
+    checked = [p for p in live.projectors if p.name not in stopped]
+    passed_over: dict[str, set[int]] = {p.name: set() for p in checked}
+    for mark in live.stalls(skipped=True):
+        if mark.skipped and mark.name in passed_over:
+            passed_over[mark.name].add(mark.position)
+    rebuilt = ProjectionRunner(live.app, scratch, [type(p)() for p in checked])
+    try:
+        rebuilt.rebuild(stop=position, progress=progress, passed_over=passed_over)
+    except CannotApply as error:
+        return AuditReport(position, 0, [], stalled, error.stall)
     differences: list[Difference] = []
     rows = 0
-    for projector in live.projectors:
+    for projector in checked:
         for table in projector.tables:
             mine, theirs = _rows(live.engine, table), _rows(scratch, table)
             rows += len(theirs)
@@ -77,16 +96,19 @@ def audit(
                 for key in sorted(mine.keys() | theirs.keys(), key=repr)
                 if mine.get(key) != theirs.get(key)
             ]
-    return AuditReport(position, rows, differences)
+    return AuditReport(position, rows, differences, stalled)
 
 
-def _quiet_position(live: ProjectionRunner, attempts: int) -> int:
-    """Catch every live read model up to one and the same position."""
+def _quiet_position(live: ProjectionRunner, attempts: int) -> tuple[int, list[Stall]]:
+    """Catch every live read model up to one and the same position (those stopped at
+    an event aside)."""
     for _ in range(attempts):
         live.catch_up()
-        positions = set(live.positions().values())
-        if len(positions) == 1:
-            return positions.pop()
+        stalled = live.stalls()
+        stopped = {s.name for s in stalled}
+        positions = {v for k, v in live.positions().items() if k not in stopped}
+        if len(positions) <= 1:
+            return (positions.pop() if positions else 0), stalled
     raise RuntimeError("the event log kept moving: the live read models never stood still")
 
 

@@ -108,8 +108,9 @@ def test_a_process_manager_resumes_where_it_stopped(app: BookingApp, clock: Manu
     club.match()
     engine.pump.run_due(clock.now())
 
-    class Crash(Exception):
-        pass
+    class Crash(BaseException):
+        """The process dying (a signal, the machine going away), not an event it cannot handle:
+        that would be an ``Exception``, and the manager would stop at it (test_stalls.py)."""
 
     manager = engine.notices.manager
     original = manager.record
