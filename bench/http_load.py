@@ -46,9 +46,9 @@ from typing import Any
 import httpx
 
 from booking.fictional import fictional_phone
+from booking.logs import scrub
 from scratch import PG_URL, pg_schema
 from web import gunicorn_conf
-from web.logs import scrub
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 Link = tuple[str, str]  # a match's id and its booking link's token

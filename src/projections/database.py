@@ -33,6 +33,7 @@ def views_engine(database_url: str | None, data_dir: str | Path | None) -> Engin
         return _postgres(database_url)
     folder = Path(data_dir or "var")
     folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)  # owner only, as the events' folder (``processes.store``)
     return _sqlite(f"sqlite:///{folder / VIEWS_FILE}")
 
 

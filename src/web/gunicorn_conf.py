@@ -50,7 +50,7 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 #: Client, method, path without query, protocol, status, bytes, milliseconds, agent.
-#: Named fields: the log filter (``web/logs.py``) masks runs of digits and spaces
+#: Named fields: the log filter (``booking/logs.py``) masks runs of digits and spaces
 #: as phone numbers, which "200 1234 15" would be.
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" status=%(s)s bytes=%(B)s ms=%(M)s "%(a)s"'
 

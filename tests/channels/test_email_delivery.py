@@ -15,7 +15,7 @@ import pytest
 
 from booking.bootstrap import Settings, System, build_system
 from processes import messages
-from processes.channels import Outgoing, TemporaryFailure
+from processes.channels import Outgoing, PermanentFailure, TemporaryFailure
 from processes.channels.email import EmailSender
 from processes.clock import ManualClock
 from processes.contacts import Contacts
@@ -123,3 +123,20 @@ def test_the_sender_says_temporary_when_the_server_is_unreachable(smtp: SmtpServ
     with pytest.raises(TemporaryFailure) as failed:
         sender.send("p@example.org", Outgoing("abc", "tier_open", "Booking is open", "Hi"))
     assert "p@example.org" not in str(failed.value)
+
+
+@pytest.mark.parametrize(
+    "stored",
+    ["x@y.test\r\nBcc:evil@example.test", "a@x.test,evil@example.test", "pat@example.test\x00"],
+)
+def test_an_address_that_is_not_one_address_is_refused_for_good(
+    smtp: SmtpServer, stored: str
+) -> None:
+    """A store from before emails were checked at the door may hold one: never a second
+    recipient, never a retry loop."""
+    sender = EmailSender(smtp.url, "bookings@club.example")
+    with pytest.raises(PermanentFailure) as failed:
+        sender.send(stored, Outgoing("abc", "login_code", "Your code", "123456"))
+    assert failed.value.gone
+    assert "evil" not in failed.value.detail and "@" not in failed.value.detail
+    assert smtp.received == []

@@ -11,10 +11,10 @@ import pytest
 import redis
 
 from booking.cli import main as cli
+from booking.logs import scrub
 from tests.e2e.api import ApiClub, data, phone, refused
 from tests.e2e.conftest import ADMIN, web_config
 from web import create_app
-from web.logs import scrub
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ from email.message import EmailMessage
 from email.utils import formataddr
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from booking_domain.errors import BookingError
+from booking_domain.identity import EmailAddress
 from processes.channels import Outgoing, PermanentFailure, TemporaryFailure
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -79,6 +81,12 @@ class EmailSender:
         return mail
 
     def send(self, address: str, message: Outgoing) -> None:
+        try:
+            # One address, never a list or a header (a store from before the
+            # check at the door may hold one): refused for good, not retried.
+            address = EmailAddress.parse(address).address
+        except BookingError:
+            raise PermanentFailure("not one valid email address", gone=True) from None
         mail = self.compose(address, message)
         try:
             self._connection().send_message(mail)
