@@ -17,7 +17,18 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from eventsourcing.application import Application
-from sqlalchemy import Connection, Engine, Table, delete, false, select, union_all, update
+from sqlalchemy import (
+    CompoundSelect,
+    Connection,
+    Engine,
+    Table,
+    bindparam,
+    delete,
+    false,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, ProgrammingError
 
@@ -77,6 +88,21 @@ def create_tables(engine: Engine, *, tries: int = 4) -> None:
             if attempt == tries:
                 raise
             time.sleep(0.2 * attempt)
+
+
+def _marks_query(named: bool) -> CompoundSelect:
+    """Positions and stalls together (built once: this runs before every batch)."""
+    marks = stalls.stall_table
+    positions = select(tracking.c.name, tracking.c.position, false(), false())
+    stopped = select(marks.c.name, marks.c.position, ~marks.c.skipped, marks.c.skipped)
+    if named:
+        positions = positions.where(tracking.c.name == bindparam("name"))
+        stopped = stopped.where(marks.c.name == bindparam("name"))
+    return union_all(positions, stopped)
+
+
+_EVERY_MARK = _marks_query(named=False)
+_MARKS_OF = _marks_query(named=True)
 
 
 class ProjectionRunner:
@@ -168,17 +194,11 @@ class ProjectionRunner:
         """In one round trip (this runs before every batch): each projector's
         position as ``(name, position, False, False)`` and each stall as ``(name,
         event, open, skipped)``."""
-        marks = stalls.stall_table
-        where_t = [] if name is None else [tracking.c.name == name]
-        where_s = [] if name is None else [marks.c.name == name]
-        query = union_all(
-            select(tracking.c.name, tracking.c.position, false(), false()).where(*where_t),
-            select(marks.c.name, marks.c.position, ~marks.c.skipped, marks.c.skipped).where(
-                *where_s
-            ),
-        )
         with self.engine.connect() as conn:
-            rows = conn.execute(query).tuples().all()
+            if name is None:
+                rows = conn.execute(_EVERY_MARK).tuples().all()
+            else:
+                rows = conn.execute(_MARKS_OF, {"name": name}).tuples().all()
         return [(n, int(at), bool(open_), bool(passed)) for n, at, open_, passed in rows]
 
     def run_once(self, projector: Projector, *, stop: int | None = None) -> int:
